@@ -1,0 +1,96 @@
+"""The Python API: ``oco.simulate(problem, method, T=..., **hyperparameters)``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import engine
+from .methods import get_method
+from .projections import Domain, make_domain
+from .result import Result
+
+
+def resolve_problem(problem, params: dict | None = None):
+    from problems import Problem, get_problem
+
+    if isinstance(problem, Problem):
+        if params:
+            raise ValueError("problem parameters go with a problem name, not an instance")
+        return problem
+    if isinstance(problem, str):
+        return get_problem(problem, **(params or {}))
+    raise TypeError(f"problem must be a name or a problems.Problem, got {type(problem).__name__}")
+
+
+def simulate(
+    problem,
+    method: str = "adam",
+    T: int = 1000,
+    *,
+    convention: str = "paper",
+    x0: float | np.ndarray | None = None,
+    domain: Domain | str | None = None,
+    radius: float = 1.0,
+    seed: int | np.ndarray = 0,
+    problem_params: dict | None = None,
+    checkpoints: int | np.ndarray = 100,
+    checkpoint_every: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    **hyperparameters: Any,
+) -> Result:
+    """Run ``method`` on ``problem`` for T rounds, for every configuration of a batch at once.
+
+    Every hyperparameter (alpha, beta1, beta2, eps, …) and ``seed`` may be a scalar or a (B,) array;
+    arrays of the same length B run as B configurations in one batch. ``domain`` is a Domain or
+    ``"box"``/``"ball"``/``"none"`` (with ``radius``); default: the problem's own ([−1, 1] for the
+    counterexamples). ``checkpoints``: how many log-spaced rounds to record, or the rounds themselves;
+    ``checkpoint_every=k`` records every k-th round instead.
+
+    >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
+    >>> float(r.x_final[0, 0])
+    1.0
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"T must be an integer >= 1, got {T!r}")
+    T = int(T)
+    prob = resolve_problem(problem, problem_params)
+    m = get_method(method, convention)
+    seeds = np.atleast_1d(np.asarray(seed))
+    if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
+        raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
+    h, B = m.resolve(hyperparameters, batch=len(seeds) if len(seeds) > 1 else None)
+    seeds = np.broadcast_to(seeds, (B,)).copy()
+
+    if domain is None:
+        dom = prob.default_domain()
+    elif isinstance(domain, str):
+        dom = make_domain(domain, radius)
+    else:
+        dom = domain
+    d = prob.d
+    if x0 is None:
+        x0_arr = np.broadcast_to(prob.default_x0(dom), (B, d)).copy()
+    else:
+        x0_arr = np.asarray(x0, dtype=float)
+        if x0_arr.ndim == 0 or x0_arr.shape == (d,) or x0_arr.shape == (1, d):
+            x0_arr = np.broadcast_to(x0_arr.reshape(-1)[:d] if x0_arr.ndim else x0_arr, (B, d)).copy()
+        elif x0_arr.shape != (B, d):
+            raise ValueError(f"x0 must be a number, shape ({d},) or ({B}, {d}); got shape {x0_arr.shape}")
+        if not np.all(np.isfinite(x0_arr)):
+            raise ValueError("x0 must be finite")
+        if not np.all(dom.contains(x0_arr)):
+            raise ValueError(f"x0 must lie in the feasible set {dom.describe()}")
+
+    if checkpoint_every is not None:
+        if checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+        cks = engine.every_checkpoints(T, int(checkpoint_every))
+    elif np.ndim(checkpoints) == 0:
+        cks = engine.log_checkpoints(T, int(checkpoints))
+    else:
+        cks = np.unique(np.asarray(checkpoints, dtype=np.int64))
+        if cks[0] < 1 or cks[-1] > T:
+            raise ValueError(f"checkpoints must lie in [1, T={T}]")
+    return engine.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)

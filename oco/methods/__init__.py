@@ -1,0 +1,188 @@
+"""The method table: every method is one row naming its pieces of Algorithm 1 (φ, ψ, the learning rate, the
+update) and its convention.
+
+Conventions:
+    paper   the form in the method's paper (Reddi et al.'s φ/ψ table where it lists the method: no bias
+            correction, ε inside the root and 0 unless the paper has one). The default.
+    torch   torch.optim's exact arithmetic (and the authors' ``adabound`` package for AdaBound/AMSBound).
+
+    >>> from oco.methods import get_method
+    >>> get_method("adam", "torch").hypers["eps"].default
+    1e-08
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..schedules import BETA1_SCHEDULES, STEP_SCHEDULES
+from . import pieces
+
+CONVENTIONS = ("paper", "torch")
+ALIASES = {"lr": "alpha", "betas": None}  # torch's names that map onto ours (betas: pass beta1/beta2)
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """A hyperparameter: its default, the check it must pass and what it means."""
+
+    default: Any
+    check: str  # beta | positive | nonneg | real | bool | int+ | schedule | beta1_schedule | power | gamma
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    convention: str
+    phi: Callable
+    psi: Callable
+    rate: Callable
+    step: Callable = pieces.descend
+    hypers: dict[str, Hyper] = field(default_factory=dict)
+    formula: str = ""
+    source: str = ""
+    summary: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.convention}"
+
+    def resolve(self, given: dict[str, Any], batch: int | None = None) -> tuple[dict, int]:
+        """Check hyperparameters and broadcast them: numbers become (B, 1) float arrays.
+
+        Returns (h, B). Raises ValueError naming the offending argument.
+        """
+        given = dict(given)
+        for alias, target in ALIASES.items():
+            if alias in given and target is not None:
+                if target in given:
+                    raise ValueError(f"give either {alias!r} or {target!r}, not both")
+                given[target] = given.pop(alias)
+        unknown = [k for k in given if k not in self.hypers]
+        if unknown:
+            k = unknown[0]
+            near = difflib.get_close_matches(k, self.hypers, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ValueError(
+                f"{self.name} ({self.convention}) has no hyperparameter {k!r}{hint}; "
+                f"it takes: {', '.join(self.hypers)}"
+            )
+        h: dict[str, Any] = {}
+        sizes = set() if batch is None else {batch}
+        for name, spec in self.hypers.items():
+            value = given.get(name, spec.default)
+            h[name] = value = _check(name, value, spec.check)
+            if isinstance(value, np.ndarray) and value.size > 1:
+                sizes.add(value.size)
+        if len(sizes) > 1:
+            raise ValueError(f"hyperparameter arrays have different lengths: {sorted(sizes)}")
+        B = sizes.pop() if sizes else 1
+        for name, value in h.items():
+            if isinstance(value, np.ndarray):
+                h[name] = np.broadcast_to(value.reshape(-1, 1), (B, 1)).astype(float)
+        return h, B
+
+
+_SCALAR_ONLY = {"bool", "schedule", "beta1_schedule", "int+"}
+
+
+def _check(name: str, value: Any, check: str) -> Any:
+    if check == "bool":
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+            return value.lower() in ("true", "1")
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    if check == "schedule":
+        if value not in STEP_SCHEDULES:
+            raise ValueError(f"{name} must be one of {', '.join(STEP_SCHEDULES)}, got {value!r}")
+        return value
+    if check == "beta1_schedule":
+        if value not in BETA1_SCHEDULES:
+            raise ValueError(f"{name} must be one of {', '.join(BETA1_SCHEDULES)}, got {value!r}")
+        return value
+    if check == "gamma" and value is None:  # AdaBound paper: None means γ = 1 − β2
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name} must not be NaN")
+    ok = {
+        "beta": lambda a: (a >= 0) & (a < 1),
+        "positive": lambda a: (a > 0) & np.isfinite(a),
+        "gamma": lambda a: a > 0,  # +inf allowed: bounds collapse to final_lr
+        "nonneg": lambda a: (a >= 0) & np.isfinite(a),
+        "power": lambda a: (a > 0) & (a <= 0.5),
+        "real": np.isfinite,
+        "int+": lambda a: (a >= 1) & (a == np.round(a)),
+    }[check](arr)
+    if not np.all(ok):
+        bad = arr.reshape(-1)[~np.asarray(ok).reshape(-1)][0]
+        rule = {
+            "beta": "in [0, 1)",
+            "positive": "> 0",
+            "gamma": "> 0",
+            "nonneg": ">= 0",
+            "power": "in (0, 0.5]",
+            "real": "finite",
+            "int+": "an integer >= 1",
+        }[check]
+        raise ValueError(f"{name} must be {rule}, got {bad:g}")
+    if check == "int+":
+        if arr.ndim:
+            raise ValueError(f"{name} must be a single integer")
+        return int(arr)
+    return arr
+
+
+def _registry() -> dict[str, Method]:
+    from .table import TABLE
+
+    return {m.key: m for m in TABLE}
+
+
+_REGISTRY: dict[str, Method] | None = None
+
+
+def registry() -> dict[str, Method]:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = _registry()
+    return _REGISTRY
+
+
+def method_names() -> list[str]:
+    return sorted({m.name for m in registry().values()})
+
+
+def conventions_of(name: str) -> list[str]:
+    return [c for c in CONVENTIONS if f"{name}:{c}" in registry()]
+
+
+def get_method(name: str, convention: str = "paper") -> Method:
+    """Look a method up by name and convention; unknown names get a 'did you mean'."""
+    name = name.lower()
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; choose from {', '.join(CONVENTIONS)}")
+    names = method_names()
+    if name not in names:
+        near = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ValueError(f"unknown method {name!r}{hint}; known: {', '.join(names)}")
+    key = f"{name}:{convention}"
+    if key not in registry():
+        raise ValueError(
+            f"method {name!r} has no {convention!r} convention; it has: {', '.join(conventions_of(name))}"
+        )
+    return registry()[key]

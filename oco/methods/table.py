@@ -1,0 +1,329 @@
+"""The table of methods: one row per (method, convention). Read a row as Algorithm 1 with these pieces.
+
+Every row also takes the step-size schedule (``schedule`` = const | sqrt | sgdr, with ``sgdr_t0``,
+``sgdr_mult``, ``alpha_min``); paper rows with an exponential first moment take the β1t schedule
+(``beta1_schedule`` = const | exp | inv, with ``lam``).
+"""
+
+from __future__ import annotations
+
+from . import Hyper, Method
+from . import pieces as p
+
+H = Hyper
+
+
+def _schedule(alpha, schedule="const", src=""):
+    return {
+        "alpha": H(alpha, "positive", f"step size α (torch: lr){'; ' + src if src else ''}"),
+        "schedule": H(schedule, "schedule", "α_t: const (α), sqrt (α/√t) or sgdr (cosine annealing, restarts)"),
+        "sgdr_t0": H(100, "int+", "SGDR: length of the first cycle in rounds"),
+        "sgdr_mult": H(2.0, "positive", "SGDR: each cycle is this many times longer than the last"),
+        "alpha_min": H(0.0, "nonneg", "SGDR: the step size at the end of a cycle"),
+    }
+
+
+def _betas(b1=0.9, b2=0.999, schedule=True):
+    h = {"beta1": H(b1, "beta", "first-moment decay β1"), "beta2": H(b2, "beta", "second-moment decay β2")}
+    if schedule:
+        h["beta1_schedule"] = H("const", "beta1_schedule", "β1t: const, exp (β1·λ^{t−1}) or inv (β1/t)")
+        h["lam"] = H(1.0, "nonneg", "λ of the exp β1t schedule")
+    return h
+
+
+def _eps(eps, where):
+    return {"eps": H(eps, "nonneg", f"ε, {where}")}
+
+
+def _wd(decoupled=None):
+    h = {"weight_decay": H(0.0, "nonneg", "L2 weight decay λ (added to the gradient: g + λx)")}
+    if decoupled is not None:
+        h["decoupled_weight_decay"] = H(decoupled, "bool", "decay as x(1 − α_t λ) before the step (AdamW)")
+    return h
+
+
+KINGMA = "Kingma & Ba, ICLR 2015"
+REDDI = "Reddi, Kale & Kumar, ICLR 2018 (Algorithm 1 table / eq. 3)"
+TORCH = "torch.optim (PyTorch 2.13) defaults and arithmetic"
+
+
+def _momentum(m=0.0):
+    return {
+        "momentum": H(m, "nonneg", "momentum μ"),
+        "dampening": H(0.0, "beta", "dampening: b = μb + (1 − dampening)g"),
+        "nesterov": H(False, "bool", "Nesterov direction g + μb"),
+    }
+
+
+TABLE: list[Method] = [
+    # ---------------------------------------------------------------- SGD and the online classics
+    Method(
+        "sgd", "paper", p.phi_momentum, p.psi_one, p.rate_const,
+        hypers={**_schedule(0.1), **_momentum()},
+        formula="b_t = μ b_{t−1} + (1 − dampening) g_t (b_0 = 0);  x_{t+1} = Π_F(x_t − α_t d_t),"
+        "  d_t = b_t (or g_t + μ b_t with Nesterov; d_t = g_t when μ = 0)",
+        source="Robbins & Monro 1951; Polyak 1964 (heavy ball); Sutskever et al. 2013 (Nesterov form)",
+        summary="stochastic gradient descent, constant α or α/√t, optional heavy-ball/Nesterov momentum",
+    ),
+    Method(
+        "sgd", "torch", p.phi_momentum_torch, p.psi_one, p.rate_const,
+        hypers={**_schedule(1e-3, src=TORCH), **_momentum(), **_wd()},
+        formula="g ← g + λx;  b_1 = g_1, b_t = μ b_{t−1} + (1 − dampening) g_t;  d = g + μb if nesterov else b;"
+        "  x ← x − lr·d",
+        source="torch.optim.SGD",
+        summary="torch.optim.SGD with momentum, dampening, nesterov, weight_decay",
+    ),
+    Method(
+        "ogd", "paper", p.phi_grad, p.psi_one, p.rate_const,
+        hypers=_schedule(1.0, "sqrt", "Zinkevich: α = D/G"),
+        formula="x_{t+1} = Π_F(x_t − α/√t · g_t)",
+        source="Zinkevich, ICML 2003 (online gradient descent, O(√T) regret)",
+        summary="online gradient descent with α_t = α/√t",
+    ),
+    Method(
+        "ftrl", "paper", p.phi_sum, p.psi_one, p.rate_const, p.descend_lazy,
+        hypers=_schedule(1.0, "sqrt"),
+        formula="x_{t+1} = argmin_{x∈F} ⟨Σ_{i≤t} g_i, x⟩ + ‖x − x_1‖²/(2α_t) = Π_F(x_1 − α_t Σ_{i≤t} g_i)",
+        source="Shalev-Shwartz 2012; McMahan 2017 (linearized FTRL with an L2 regularizer, lazy projection)",
+        summary="follow the regularized leader on linearized losses, L2 regularizer, α_t = α/√t",
+    ),
+    Method(
+        "ons", "paper", p.phi_grad, p.psi_ons, p.rate_ons,
+        hypers={**_schedule(1.0, src="α = 1/γ of Hazan et al."), **_eps(1.0, "A_0 = εI")},
+        formula="A_t = ε + Σ_{i≤t} g_i²;  x_{t+1} = Π_{F,A_t}(x_t − α A_t^{-1} g_t)",
+        source="Hazan, Agarwal & Kale 2007 (Online Newton Step), diagonal version",
+        summary="diagonal Online Newton Step, projection in the A_t norm",
+    ),
+    # ---------------------------------------------------------------- AdaGrad, RMSProp, AdaDelta
+    Method(
+        "adagrad", "paper", p.phi_grad, p.psi_sum_over_t, p.rate_root,
+        hypers={**_schedule(0.1, "sqrt"), **_eps(0.0, "inside the root")},
+        formula="v_t = Σ_{i≤t} g_i²/t;  x_{t+1} = Π_{F,√V_t}(x_t − α_t g_t/√v_t)  (= α g/√Σg² with α_t = α/√t)",
+        source=f"Duchi, Hazan & Singer 2011; {REDDI}",
+        summary="AdaGrad in Reddi et al.'s form (α_t = α/√t)",
+    ),
+    Method(
+        "adagrad", "torch", p.phi_grad, p.psi_sum, p.rate_adagrad_torch,
+        hypers={
+            **_schedule(1e-2, src=TORCH), **_eps(1e-10, "outside the root"), **_wd(),
+            "lr_decay": H(0.0, "nonneg", "lr_t = lr/(1 + (t − 1)·lr_decay)"),
+            "initial_accumulator_value": H(0.0, "nonneg", "starting value of Σg²"),
+        },
+        formula="g ← g + λx;  s_t = s_{t−1} + g_t²;  x ← x − lr/(1 + (t−1)·lr_decay) · g/(√s_t + ε)",
+        source="torch.optim.Adagrad",
+        summary="torch.optim.Adagrad",
+    ),
+    Method(
+        "rmsprop", "paper", p.phi_grad, p.psi_ema, p.rate_root,
+        hypers={**_schedule(0.01), "beta2": H(0.99, "beta", "second-moment decay β2"),
+                **_eps(0.0, "inside the root")},
+        formula="v_t = β2 v_{t−1} + (1 − β2) g_t²;  x_{t+1} = Π_{F,√V_t}(x_t − α_t g_t/√(v_t + ε))  (Adam with β1 = 0)",
+        source=f"Tieleman & Hinton 2012; {REDDI}",
+        summary="RMSProp (Adam with β1 = 0)",
+    ),
+    Method(
+        "rmsprop", "torch", p.phi_grad, p.psi_rmsprop_torch, p.rate_eps_outside, p.descend_rmsprop_torch,
+        hypers={
+            **_schedule(1e-2, src=TORCH), "beta2": H(0.99, "beta", "smoothing (torch's alpha)"),
+            **_eps(1e-8, "outside the root"), **_wd(), "momentum": H(0.0, "nonneg", "momentum μ"),
+            "centered": H(False, "bool", "divide by the centered second moment v − ḡ²"),
+        },
+        formula="g ← g + λx;  v = β2 v + (1 − β2) g²;  (centered: v − ḡ²);  d = g/(√v + ε);"
+        "  μ > 0: b = μb + d, x ← x − lr·b;  else x ← x − lr·d",
+        source="torch.optim.RMSprop (its smoothing constant alpha is our beta2)",
+        summary="torch.optim.RMSprop with momentum and centered",
+    ),
+    Method(
+        "adadelta", "paper", p.phi_grad, p.psi_adadelta, p.rate_adadelta, p.descend_adadelta,
+        hypers={**_schedule(1.0, src="Zeiler has no step size: α = 1"), "rho": H(0.95, "beta", "decay ρ"),
+                **_eps(1e-6, "inside both roots")},
+        formula="E[g²]_t = ρE[g²] + (1−ρ)g²;  Δ = √(E[Δ²]+ε)/√(E[g²]_t+ε)·g;  E[Δ²] = ρE[Δ²] + (1−ρ)Δ²;"
+        "  x_{t+1} = Π_F(x_t − α_t Δ)",
+        source="Zeiler 2012, Algorithm 1 (ρ = 0.95, ε = 1e-6)",
+        summary="AdaDelta",
+    ),
+    Method(
+        "adadelta", "torch", p.phi_grad, p.psi_adadelta, p.rate_adadelta, p.descend_adadelta,
+        hypers={**_schedule(1.0, src=TORCH), "rho": H(0.9, "beta", "decay ρ"),
+                **_eps(1e-6, "inside both roots"), **_wd()},
+        formula="g ← g + λx;  E[g²] = ρE[g²] + (1−ρ)g²;  Δ = √(E[Δ²]+ε)/√(E[g²]+ε)·g;"
+        "  E[Δ²] = ρE[Δ²] + (1−ρ)Δ²;  x ← x − lr·Δ",
+        source="torch.optim.Adadelta",
+        summary="torch.optim.Adadelta",
+    ),
+    # ---------------------------------------------------------------- Adam and its family
+    Method(
+        "adam", "paper", p.phi_ema, p.psi_ema, p.rate_root,
+        hypers={**_schedule(1e-3, src=KINGMA), **_betas(), **_eps(0.0, "inside the root (Reddi eq. 3)")},
+        formula="m_t = β1t m_{t−1} + (1 − β1t) g_t;  v_t = β2 v_{t−1} + (1 − β2) g_t²;"
+        "  x_{t+1} = Π_{F,√V_t}(x_t − α_t m_t/√(v_t + ε))  (no bias correction)",
+        source=REDDI,
+        summary="Adam in Reddi et al.'s form: no bias correction, ε inside the root",
+    ),
+    Method(
+        "adam", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_adam_torch,
+        hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                **_wd(decoupled=False)},
+        formula="g ← g + λx;  m = lerp(m, g, 1 − β1);  v = β2 v + (1 − β2) g²;"
+        "  x ← x − lr/(1 − β1^t) · m/(√v/√(1 − β2^t) + ε)",
+        source="torch.optim.Adam",
+        summary="torch.optim.Adam (bias-corrected, ε outside the root)",
+    ),
+    Method(
+        "amsgrad", "paper", p.phi_ema, p.psi_max, p.rate_root,
+        hypers={**_schedule(1e-3, "sqrt"), **_betas(), **_eps(0.0, "inside the root")},
+        formula="m_t as Adam;  v_t as Adam;  v̂_t = max(v̂_{t−1}, v_t);  x_{t+1} = Π_{F,√V̂_t}(x_t − α_t m_t/√v̂_t)",
+        source=f"{REDDI}, Algorithm 2",
+        summary="AMSGrad: Adam with the running maximum of v",
+    ),
+    Method(
+        "amsgrad", "torch", p.phi_ema_torch, p.psi_max_torch, p.rate_adam_torch,
+        hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                **_wd(decoupled=False)},
+        formula="torch.optim.Adam(amsgrad=True): v̂ = max(v̂, v) over the raw v;"
+        "  x ← x − lr/(1 − β1^t) · m/(√v̂/√(1 − β2^t) + ε)",
+        source="torch.optim.Adam(amsgrad=True)",
+        summary="torch's AMSGrad (max over raw v, then bias correction)",
+    ),
+    Method(
+        "adamnc", "paper", p.phi_ema, p.psi_mean, p.rate_root,
+        hypers={**_schedule(1e-3, "sqrt"), "beta1": H(0.9, "beta", "first-moment decay β1"),
+                "beta1_schedule": H("const", "beta1_schedule", "β1t schedule"),
+                "lam": H(1.0, "nonneg", "λ of the exp β1t schedule"), **_eps(0.0, "inside the root")},
+        formula="m_t = β1t m + (1 − β1t) g_t;  β2t = 1 − 1/t so v_t = Σ g_i²/t;  x_{t+1} = Π_{F,√V_t}(x_t − α_t m_t/√v_t)",
+        source=f"{REDDI}, Section 5 (AdamNC)",
+        summary="AdamNC: Adam with β2t = 1 − 1/t",
+    ),
+    Method(
+        "adamw", "paper", p.phi_ema_torch, p.psi_ema_torch, p.rate_kingma, p.descend_adamw_paper,
+        hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "weight_decay": H(1e-2, "nonneg", "decoupled decay λ (not multiplied by α)")},
+        formula="m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t);  x_{t+1} = Π_F(x_t − s_t(α m̂/(√v̂ + ε) + λ x_t)),  s_t = α_t/α",
+        source="Loshchilov & Hutter, ICLR 2019, Algorithm 2",
+        summary="AdamW: decoupled weight decay, scaled by the schedule multiplier only",
+    ),
+    Method(
+        "adamw", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_adam_torch,
+        hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "weight_decay": H(1e-2, "nonneg", "decoupled decay λ"),
+                "decoupled_weight_decay": H(True, "bool", "torch.optim.AdamW: always true")},
+        formula="x ← x(1 − lr·λ);  then the torch Adam step",
+        source="torch.optim.AdamW",
+        summary="torch.optim.AdamW",
+    ),
+    Method(
+        "adamax", "paper", p.phi_ema, p.psi_inf, p.rate_adamax,
+        hypers={**_schedule(2e-3, src=KINGMA), **_betas()},
+        formula="m_t = β1 m + (1 − β1) g;  u_t = max(β2 u_{t−1}, |g_t|);  x_{t+1} = Π_F(x_t − α_t/(1 − β1^t) · m_t/u_t)",
+        source=f"{KINGMA}, Algorithm 2",
+        summary="AdaMax (infinity-norm Adam)",
+    ),
+    Method(
+        "adamax", "torch", p.phi_ema_torch, p.psi_inf_torch, p.rate_adamax,
+        hypers={**_schedule(2e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "added to |g|"), **_wd()},
+        formula="g ← g + λx;  m = lerp(m, g, 1 − β1);  u = max(β2 u, |g| + ε);  x ← x − lr/(1 − β1^t) · m/u",
+        source="torch.optim.Adamax",
+        summary="torch.optim.Adamax",
+    ),
+    Method(
+        "nadam", "paper", p.phi_nadam, p.psi_ema_torch, p.rate_nadam,
+        hypers={**_schedule(2e-3), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "momentum_decay": H(4e-3, "nonneg", "ψ in μ_t = β1(1 − ½·0.96^{tψ})")},
+        formula="μ_t = β1(1 − ½·0.96^{tψ});  m_t = β1 m + (1 − β1) g;  v_t as Adam;"
+        "  x_{t+1} = Π_F(x_t − α_t((1−μ_t)/(1−Πμ_{≤t}) g_t + μ_{t+1}/(1−Πμ_{≤t+1}) m_t)/(√(v_t/(1−β2^t)) + ε))",
+        source="Dozat, ICLR workshop 2016 (Nesterov-accelerated Adam), as torch documents it",
+        summary="NAdam (Dozat's momentum schedule)",
+    ),
+    Method(
+        "nadam", "torch", p.phi_nadam, p.psi_ema_torch, p.rate_nadam,
+        hypers={**_schedule(2e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "momentum_decay": H(4e-3, "nonneg", "ψ in μ_t = β1(1 − ½·0.96^{tψ})"), **_wd(decoupled=False)},
+        formula="g ← g + λx (or x ← x(1 − lr λ));  Dozat's NAdam step, denominators √(v/(1−β2^t)) + ε",
+        source="torch.optim.NAdam",
+        summary="torch.optim.NAdam",
+    ),
+    Method(
+        "radam", "paper", p.phi_ema_torch, p.psi_ema_torch, p.rate_radam,
+        hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(0.0, "outside the root")},
+        formula="ρ_∞ = 2/(1−β2) − 1, ρ_t = ρ_∞ − 2tβ2^t/(1−β2^t);  ρ_t > 4: x −= α_t r_t m̂ √(1−β2^t)/√v_t;"
+        "  else x −= α_t m̂",
+        source="Liu et al., ICLR 2020, Algorithm 2 (threshold ρ_t > 4)",
+        summary="Rectified Adam",
+    ),
+    Method(
+        "radam", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_radam_torch,
+        hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                **_wd(decoupled=False)},
+        formula="as the paper with threshold ρ_t > 5 and ε: r_t √(1−β2^t)/(√v + ε)",
+        source="torch.optim.RAdam",
+        summary="torch.optim.RAdam",
+    ),
+    # ---------------------------------------------------------------- bounded and belief-based rates
+    Method(
+        "adabound", "paper", p.phi_ema, p.psi_ema, p.rate_adabound,
+        hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
+                "final_lr": H(0.1, "positive", "α*, the SGD rate both bounds converge to"),
+                "gamma": H(None, "gamma", "bound speed γ; default 1 − β2 as in the paper's experiments")},
+        formula="η_t = clip(α/√v_t, α*(1 − 1/(γt+1)), α*(1 + 1/(γt))) · α_t/α;  x_{t+1} = Π_{F,diag(η_t)^{-1}}(x_t − η_t m_t)",
+        source="Luo, Xiong, Liu & Sun, ICLR 2019 (Algorithm 2, bounds of Section 5)",
+        summary="AdaBound: Adam with learning rates clipped to bounds that converge to α*",
+    ),
+    Method(
+        "adabound", "torch", p.phi_ema_authors, p.psi_ema_torch, p.rate_adabound_authors,
+        hypers={**_schedule(1e-3, src="adabound 0.0.5"), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "final_lr": H(0.1, "positive", "final (SGD) learning rate"),
+                "gamma": H(1e-3, "gamma", "convergence speed of the bounds"), **_wd()},
+        formula="η = clip(lr √(1−β2^t)/(1−β1^t) / (√v + ε), final_lr(1 − 1/(γt+1)), final_lr(1 + 1/(γt)));  x ← x − η m",
+        source="Luolc/AdaBound, package adabound 0.0.5 (AdaBound class)",
+        summary="the authors' released AdaBound",
+    ),
+    Method(
+        "amsbound", "paper", p.phi_ema, p.psi_max, p.rate_adabound,
+        hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
+                "final_lr": H(0.1, "positive", "α*"), "gamma": H(None, "gamma", "default 1 − β2")},
+        formula="AdaBound with v̂_t = max(v̂_{t−1}, v_t)",
+        source="Luo et al., ICLR 2019 (AMSBound)",
+        summary="AMSBound: AdaBound on AMSGrad's v̂",
+    ),
+    Method(
+        "amsbound", "torch", p.phi_ema_authors, lambda S, g, m, t, h: p.psi_max(S, g, m, t, h, p.psi_ema_torch),
+        p.rate_adabound_authors,
+        hypers={**_schedule(1e-3, src="adabound 0.0.5"), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
+                "final_lr": H(0.1, "positive", "final (SGD) learning rate"),
+                "gamma": H(1e-3, "gamma", "convergence speed of the bounds"), **_wd()},
+        formula="AdaBound(amsbound=True): v̂ = max(v̂, v) over the raw v, then the authors' bounded step",
+        source="Luolc/AdaBound, package adabound 0.0.5 (AdaBound(amsbound=True))",
+        summary="the authors' released AMSBound",
+    ),
+    Method(
+        "yogi", "paper", p.phi_ema, p.psi_yogi, p.rate_eps_outside,
+        hypers={**_schedule(1e-2, src="Zaheer et al."), **_betas(), **_eps(1e-3, "outside the root"),
+                "v0": H(1e-6, "nonneg", "initial v")},
+        formula="v_t = v_{t−1} − (1 − β2) sign(v_{t−1} − g_t²) g_t²;  x_{t+1} = Π_F(x_t − α_t m_t/(√v_t + ε))",
+        source="Zaheer, Reddi, Sachan, Kale & Kumar, NeurIPS 2018 (Algorithm 2)",
+        summary="Yogi: additive, sign-controlled second moment",
+    ),
+    Method(
+        "adabelief", "paper", p.phi_ema_torch, p.psi_belief, p.rate_belief,
+        hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(1e-16, "added to s_t and to √ŝ_t")},
+        formula="s_t = β2 s + (1 − β2)(g_t − m_t)² + ε;  x_{t+1} = Π_F(x_t − α_t/(1 − β1^t) · m_t/(√(s_t)/√(1 − β2^t) + ε))",
+        source="Zhuang et al., NeurIPS 2020 (Algorithm 2; ε = 1e-16 as in adabelief-pytorch 0.2)",
+        summary="AdaBelief: second moment of the gradient's deviation from m",
+    ),
+    Method(
+        "padam", "paper", p.phi_ema, p.psi_max, p.rate_power,
+        hypers={**_schedule(0.1), **_betas(), "p": H(0.125, "power", "partial adaptivity exponent p ∈ (0, ½]")},
+        formula="m_t as Adam;  v̂_t as AMSGrad;  x_{t+1} = Π_F(x_t − α_t m_t/v̂_t^p)",
+        source="Chen & Gu 2018, Padam (p = 1/8 recommended)",
+        summary="Padam: partially adaptive AMSGrad",
+    ),
+    Method(
+        "adopt", "paper", p.phi_adopt, p.psi_adopt, p.rate_adopt,
+        hypers={**_schedule(1e-3), **_betas(0.9, 0.9999, schedule=False), **_eps(1e-6, "max(√v, ε)"),
+                "clip": H(True, "bool", "clip the normalised gradient to ±t^{1/4}")},
+        formula="round 1: v = g² (no step);  n_t = clip(g_t/max(√v_{t−1}, ε), ±t^{1/4});  m_t = β1 m + (1 − β1) n_t;"
+        "  x_{t+1} = Π_F(x_t − α_t m_t);  v_t = β2 v_{t−1} + (1 − β2) g_t²",
+        source="Taniguchi et al., NeurIPS 2024 (ADOPT), iShohei220/adopt",
+        summary="ADOPT: normalise by the previous v, then average",
+    ),
+]
