@@ -1,0 +1,310 @@
+"""The engine: identities between methods, an independent scalar loop, batching, validation, projections."""
+
+import math
+
+import numpy as np
+import pytest
+
+import oco
+from oco.projections import Ball, Box, Unconstrained
+from problems.base import PeriodicLinear, Problem
+
+REDDI = dict(beta1=0.9, beta2=0.99, schedule="sqrt")
+
+
+class Sequence(Problem):
+    """A fixed linear sequence g_t (T, d), for identity tests."""
+
+    name = "test-sequence"
+
+    def __init__(self, g):
+        self.g = np.asarray(g, float).reshape(len(g), -1)
+        self.d = self.g.shape[1]
+
+    def data(self, seed, t0, n):
+        return self.g[t0 - 1 : t0 - 1 + n]
+
+
+def random_sequence(T=300, d=3, seed=1, scale=None):
+    rng = np.random.default_rng(seed)
+    scale = rng.lognormal(0, 2, d) if scale is None else scale
+    return Sequence(rng.normal(0.3, 1, (T, d)) * scale)
+
+
+def traj(problem, method, T, **kw):
+    return oco.simulate(problem, method, T=T, checkpoint_every=1, **kw).checkpoints.x
+
+
+# ---------------------------------------------------------------- identities between special cases
+def test_rmsprop_is_adam_with_beta1_zero():
+    p = random_sequence()
+    a = traj(p, "rmsprop", 300, alpha=0.05, beta2=0.9)
+    b = traj(p, "adam", 300, alpha=0.05, beta1=0.0, beta2=0.9)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_adagrad_is_adamnc_with_beta1_zero():
+    p = random_sequence()
+    a = traj(p, "adagrad", 300, alpha=0.3)
+    b = traj(p, "adamnc", 300, alpha=0.3, beta1=0.0)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_adabound_with_collapsed_bounds_is_sgd_with_momentum():
+    """η_l = η_u = α*: AdaBound's rate is α* everywhere, i.e. SGD(M) with dampening β1."""
+    p = random_sequence()
+    a = traj(p, "adabound", 300, final_lr=0.02, gamma=math.inf, beta1=0.8, domain="none")
+    b = traj(p, "sgd", 300, alpha=0.02, momentum=0.8, dampening=0.8, domain="none")
+    np.testing.assert_array_equal(a, b)
+
+
+def test_amsgrad_equals_adam_when_v_is_nondecreasing():
+    T = 200
+    t = np.arange(1, T + 1)
+    p = Sequence(((-1.0) ** t * (1 + 0.01 * t))[:, None])  # |g_t| increasing ⇒ v_t increasing
+    a = traj(p, "amsgrad", T, alpha=0.1, beta1=0.5, beta2=0.9)
+    b = traj(p, "adam", T, alpha=0.1, beta1=0.5, beta2=0.9, schedule="sqrt")
+    np.testing.assert_array_equal(a, b)
+
+
+def test_padam_with_half_power_is_amsgrad():
+    p = random_sequence()
+    a = traj(p, "padam", 300, alpha=0.05, p=0.5)
+    b = traj(p, "amsgrad", 300, alpha=0.05, schedule="const")
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_ogd_is_sgd_with_sqrt_schedule():
+    p = random_sequence()
+    np.testing.assert_array_equal(traj(p, "ogd", 300, alpha=0.2), traj(p, "sgd", 300, alpha=0.2, schedule="sqrt"))
+
+
+def test_unconstrained_ftrl_with_constant_rate_is_gradient_descent():
+    p = random_sequence()
+    a = traj(p, "ftrl", 300, alpha=0.01, schedule="const", domain="none", x0=0.5)
+    b = traj(p, "sgd", 300, alpha=0.01, domain="none", x0=0.5)
+    np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
+
+
+def test_torch_adamw_without_decay_is_torch_adam():
+    p = random_sequence()
+    a = traj(p, "adamw", 300, convention="torch", weight_decay=0.0, domain="none")
+    b = traj(p, "adam", 300, convention="torch", domain="none")
+    np.testing.assert_array_equal(a, b)
+    c = traj(p, "adam", 300, convention="torch", domain="none", weight_decay=0.1, decoupled_weight_decay=True)
+    d = traj(p, "adamw", 300, convention="torch", domain="none", weight_decay=0.1)
+    np.testing.assert_array_equal(c, d)
+
+
+def test_adam_paper_is_invariant_to_gradient_scale():
+    """With ε = 0, m/√v is homogeneous of degree 0 in g: scaling every gradient leaves the iterates alone."""
+    for c in (1e-3, 7.0, 1e5):
+        a = traj(PeriodicLinear(1010, -10, 101), "adam", 500, alpha=0.5, **REDDI)
+        b = traj(PeriodicLinear(1010 * c, -10 * c, 101), "adam", 500, alpha=0.5, **REDDI)
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------- an independent scalar loop
+def scalar_reddi(method, T, alpha, b1=0.9, b2=0.99):
+    """Reddi et al.'s Adam/AMSGrad on 1010x/−10x, written out as a plain loop."""
+    x, m, v, vhat = 0.0, 0.0, 0.0, 0.0
+    xs, loss = [], 0.0
+    for t in range(1, T + 1):
+        g = 1010.0 if t % 101 == 1 else -10.0
+        loss += g * x
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        vhat = max(vhat, v)
+        denom = math.sqrt(vhat if method == "amsgrad" else v)
+        x = min(1.0, max(-1.0, x - (alpha / math.sqrt(t)) / denom * m))
+        xs.append(x)
+    return np.array(xs), loss
+
+
+@pytest.mark.parametrize("method", ["adam", "amsgrad"])
+def test_paper_forms_match_a_scalar_loop_exactly(method):
+    T = 20000
+    r = oco.simulate("reddi-online", method, T=T, alpha=0.7, checkpoint_every=1, **REDDI)
+    xs, loss = scalar_reddi(method, T, 0.7)
+    np.testing.assert_array_equal(r.checkpoints.x[:, 0, 0], xs)
+    G = sum(1010.0 if t % 101 == 1 else -10.0 for t in range(1, T + 1))
+    assert r.best_fixed_loss[0] == -abs(G)
+    assert r.cumulative_loss[0] == pytest.approx(loss, rel=1e-13)
+
+
+def test_reddi_online_outcome():
+    """Reddi et al. Figure 1: Adam is driven to +1 and pays 20/101 per round; AMSGrad (α ≈ 1) heads to −1.
+
+    Adam's excess over 20/101 is the dip after each large gradient, proportional to α_t = α/√t, so the
+    regret slope approaches the limit from above as t grows."""
+    T = 100_000
+    adam = oco.simulate("reddi-online", "adam", T=T, alpha=0.2, checkpoints=[T // 4, T // 2, T], **REDDI)
+    assert adam.x_final[0, 0] > 0.99
+    R = adam.checkpoints.avg_regret[:, 0] * adam.checkpoints.t
+    early, late = (R[1] - R[0]) / (T // 4), (R[2] - R[1]) / (T // 2)
+    assert 20 / 101 < late < early and late == pytest.approx(20 / 101, rel=0.15)
+    ams = oco.simulate("reddi-online", "amsgrad", T=T, alpha=1.0, checkpoints=[T // 4, T // 2, T], **REDDI)
+    assert ams.x_final[0, 0] < -0.95
+    R = ams.checkpoints.avg_regret[:, 0] * ams.checkpoints.t
+    early, late = (R[1] - R[0]) / (T // 4), (R[2] - R[1]) / (T // 2)
+    assert late < 0.7 * early and late < 20 / 101  # the regret slope decays (x_t → −1 like α/√t)
+    assert adam.gamma_negative_rounds[0] > T // 2 and ams.gamma_negative_rounds[0] == 0
+
+
+@pytest.mark.slow
+def test_reddi_online_outcome_at_a_million_rounds():
+    T = 1_000_000
+    adam = oco.simulate("reddi-online", "adam", T=T, alpha=1.0, **REDDI)
+    ams = oco.simulate("reddi-online", "amsgrad", T=T, alpha=1.0, **REDDI)
+    assert adam.x_final[0, 0] > 0.99 and ams.x_final[0, 0] < -0.99
+    assert ams.avg_regret[0] < 0.05 < 20 / 101 < adam.avg_regret[0]
+
+
+# ---------------------------------------------------------------- batching
+def test_batch_equals_each_configuration_alone():
+    b1, b2 = np.meshgrid([0.0, 0.5, 0.9], [0.9, 0.99, 0.999], indexing="ij")
+    b1, b2 = b1.ravel(), b2.ravel()
+    p = random_sequence(T=400, d=2)
+    batch = oco.simulate(p, "amsgrad", T=400, alpha=0.1, beta1=b1, beta2=b2, checkpoints=20)
+    order = np.random.default_rng(0).permutation(len(b1))
+    for i in order:
+        alone = oco.simulate(p, "amsgrad", T=400, alpha=0.1, beta1=b1[i], beta2=b2[i], checkpoints=20)
+        np.testing.assert_array_equal(batch.x_final[i], alone.x_final[0])
+        np.testing.assert_array_equal(batch.checkpoints.x[:, i], alone.checkpoints.x[:, 0])
+        assert batch.cumulative_loss[i] == alone.cumulative_loss[0]
+
+
+@pytest.mark.parametrize("convention", ["paper", "torch"])
+def test_every_method_batches(convention):
+    for name in oco.method_names():
+        if convention not in oco.methods.conventions_of(name):
+            continue
+        p = random_sequence(T=60, d=2)
+        alphas = np.array([1e-3, 1e-2, 0.1])
+        batch = oco.simulate(p, name, T=60, convention=convention, alpha=alphas, checkpoints=5)
+        for i, a in enumerate(alphas):
+            alone = oco.simulate(p, name, T=60, convention=convention, alpha=a, checkpoints=5)
+            np.testing.assert_array_equal(batch.x_final[i], alone.x_final[0], err_msg=name)
+        assert np.all(batch.domain and Box().contains(batch.x_final))
+
+
+# ---------------------------------------------------------------- bookkeeping
+def test_regret_bookkeeping_on_a_linear_problem():
+    r = oco.simulate("reddi-online", "sgd", T=1000, alpha=0.01, checkpoint_every=1)
+    G = np.cumsum(PeriodicLinear().data(0, 1, 1000)[:, 0])
+    xs = np.concatenate([[0.0], r.checkpoints.x[:-1, 0, 0]])  # x_t played at round t
+    losses = np.cumsum(PeriodicLinear().data(0, 1, 1000)[:, 0] * xs)
+    np.testing.assert_allclose(r.checkpoints.avg_regret[:, 0], (losses + np.abs(G)) / np.arange(1, 1001),
+                               rtol=1e-12, atol=1e-12)
+    assert r.avg_regret[0] == pytest.approx(r.checkpoints.avg_regret[-1, 0], rel=1e-15)
+    assert r.x_star[0, 0] == -np.sign(G[-1])
+
+
+def test_learning_rate_diagnostics_and_gamma():
+    r = oco.simulate("reddi-online", "sgd", T=500, alpha=0.3)
+    assert r.lr_min[0] == r.lr_max[0] == 0.3 and r.gamma_negative_rounds[0] == 0
+    r = oco.simulate("reddi-online", "ogd", T=500, alpha=0.3)
+    assert r.lr_max[0] == 0.3 and r.lr_min[0] == pytest.approx(0.3 / math.sqrt(500))
+    assert r.gamma_negative_rounds[0] == 0
+    r = oco.simulate("reddi-online", "adagrad", T=500, alpha=0.3)
+    assert r.gamma_negative_rounds[0] == 0  # AdaGrad keeps Γ_t ⪰ 0
+    r = oco.simulate("reddi-online", "rmsprop", T=500, alpha=0.3, beta2=0.99)
+    assert r.gamma_negative_rounds[0] > 0
+    q = r.checkpoints.lr_quantiles
+    assert np.all(np.diff(q, axis=-1) >= 0)
+
+
+def test_zero_gradient_gives_a_zero_step_not_nan():
+    p = Sequence(np.r_[np.zeros(10), np.ones(10)][:, None])
+    for name in ("adam", "amsgrad", "rmsprop", "adagrad", "adamnc", "adabound", "padam", "adamax"):
+        r = oco.simulate(p, name, T=20, x0=0.25, checkpoint_every=1)
+        x = r.checkpoints.x[:, 0, 0]
+        assert not r.diverged[0] and np.all(np.isfinite(x)), name
+        np.testing.assert_array_equal(x[:10], 0.25, err_msg=name)
+        assert x[-1] < 0.25, name
+
+
+def test_a_diverging_configuration_is_marked_and_the_others_finish():
+    p = Sequence(np.r_[np.zeros(5), [1e300, -1e300] * 10][:, None])
+    r = oco.simulate(p, "sgd", T=25, alpha=np.array([1e-300, 1e10]), domain="none", checkpoint_every=1)
+    assert list(r.diverged) == [False, True]
+    assert r.diverged_at[1] == 6 and np.isfinite(r.x_final[1, 0])
+    assert np.isnan(r.regret[1]) and np.isfinite(r.regret[0])
+
+
+# ---------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "kw, word",
+    [
+        (dict(beta1=1.0), "beta1"),
+        (dict(beta2=-0.1), "beta2"),
+        (dict(alpha=0.0), "alpha"),
+        (dict(alpha=-1), "alpha"),
+        (dict(eps=-1e-8), "eps"),
+        (dict(beta1=np.array([0.5, 1.2])), "beta1"),
+        (dict(beta1=float("nan")), "beta1"),
+        (dict(T=0), "T"),
+        (dict(method="adma"), "adam"),
+        (dict(convention="tf"), "convention"),
+        (dict(method="yogi", convention="torch"), "convention"),
+        (dict(bet1=0.9), "beta1"),
+        (dict(x0=2.0), "x0"),
+        (dict(seed=-1), "seed"),
+        (dict(alpha=np.array([0.1, 0.2]), beta1=np.array([0.1, 0.2, 0.3])), "lengths"),
+    ],
+)
+def test_bad_arguments_raise_a_clear_error(kw, word):
+    kw = {"method": "adam", "T": 10, **kw}
+    with pytest.raises(ValueError, match=word):
+        oco.simulate("reddi-online", **kw)
+
+
+# ---------------------------------------------------------------- projections
+def _brute_weighted_ball(y, w, r):
+    from scipy.optimize import minimize
+
+    res = minimize(lambda x: np.sum(w * (x - y) ** 2), np.zeros_like(y), jac=lambda x: 2 * w * (x - y),
+                   constraints=[{"type": "ineq", "fun": lambda x: r * r - x @ x, "jac": lambda x: -2 * x}],
+                   method="SLSQP", options={"ftol": 1e-15, "maxiter": 500})
+    return res.x
+
+
+def test_weighted_ball_projection_matches_a_numerical_minimizer():
+    rng = np.random.default_rng(3)
+    y = rng.normal(0, 3, (20, 4))
+    w = rng.lognormal(0, 1.5, (20, 4))
+    x = Ball(1.5).project(y, w)
+    for i in range(20):
+        ref = _brute_weighted_ball(y[i], w[i], 1.5)
+        np.testing.assert_allclose(x[i], ref, atol=1e-6)
+        assert np.sum(x[i] ** 2) <= 1.5**2 * (1 + 1e-12)
+        # the weighted projection beats the Euclidean one in the weighted norm
+        e = y[i] * 1.5 / np.linalg.norm(y[i]) if np.linalg.norm(y[i]) > 1.5 else y[i]
+        assert np.sum(w[i] * (x[i] - y[i]) ** 2) <= np.sum(w[i] * (e - y[i]) ** 2) + 1e-12
+
+
+def test_projections_are_idempotent_and_fix_feasible_points():
+    rng = np.random.default_rng(4)
+    y = rng.normal(0, 2, (50, 3))
+    w = rng.lognormal(0, 1, (50, 3))
+    for dom in (Box(-1, 1), Box(np.array([-1, 0, -2.0]), np.array([1, 0.5, -1.0])), Ball(1.0), Unconstrained()):
+        x = dom.project(y, w)
+        assert np.all(dom.contains(x))
+        np.testing.assert_allclose(dom.project(x, w), x, rtol=1e-12, atol=1e-14)
+    inside = y / (1 + np.linalg.norm(y, axis=1, keepdims=True))
+    np.testing.assert_array_equal(Ball(1.0).project(inside, w), inside)
+
+
+def test_equal_weights_give_the_euclidean_ball_projection():
+    y = np.array([[3.0, 4.0]])
+    np.testing.assert_allclose(Ball(1.0).project(y, np.full((1, 2), 7.0)), [[0.6, 0.8]], rtol=1e-15)
+    np.testing.assert_allclose(Ball(1.0).project(y, np.array([[1.0, 1.0 + 1e-9]])), [[0.6, 0.8]], rtol=1e-8)
+
+
+def test_sgdr_schedule_restarts():
+    from oco.schedules import step_size
+
+    h = {"alpha": np.array([[1.0]]), "schedule": "sgdr", "sgdr_t0": 4, "sgdr_mult": 2.0, "alpha_min": 0.0}
+    a = [float(step_size(h, t)[0, 0]) for t in range(1, 14)]
+    np.testing.assert_allclose(a[:4], [1.0, 0.5 + 0.5 * math.cos(math.pi / 4), 0.5, 0.5 - 0.5 * math.cos(math.pi / 4)])
+    assert a[4] == 1.0 and a[12] == 1.0  # restarts at t = 5 and t = 5 + 8
