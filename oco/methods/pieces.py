@@ -78,7 +78,10 @@ def phi_momentum(S, g, t, h, torch=False):
 
 
 def phi_momentum_torch(S, g, t, h):
-    return phi_momentum(S, g, t, h, torch=True)
+    """torch.optim.SGD: as phi_momentum with b_1 = g_1; without momentum (μ = 0) torch keeps no buffer and
+    steps along g itself, so dampening has no effect there (row by row in a batch)."""
+    d = phi_momentum(S, g, t, h, torch=True)
+    return np.where(h["momentum"] == 0, g, d)
 
 
 def _nadam_mu(h, t):
