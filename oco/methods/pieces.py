@@ -67,21 +67,21 @@ def phi_sum(S, g, t, h):
 def phi_momentum(S, g, t, h, torch=False):
     """Heavy ball: b_t = μ b_{t−1} + (1 − dampening) g_t, direction b_t, or g_t + μ b_t with Nesterov.
 
-    Paper form: b_0 = 0. torch.optim.SGD: b_1 = g_1 (no dampening on the first step).
+    Paper form: b_0 = 0. torch.optim.SGD: b_1 = g_1 (no dampening on the first step). Without momentum
+    (μ = 0) the direction is g itself and dampening has no effect (as in torch), row by row in a batch.
     """
     mu = h["momentum"]
     if torch and "m" not in S:
         S["m"] = g.copy()
     else:
         S["m"] = _state(S, "m", g) * mu + (1.0 - h["dampening"]) * g
-    return g + mu * S["m"] if h["nesterov"] else S["m"]
+    d = g + mu * S["m"] if h["nesterov"] else S["m"]
+    return np.where(mu == 0, g, d)
 
 
 def phi_momentum_torch(S, g, t, h):
-    """torch.optim.SGD: as phi_momentum with b_1 = g_1; without momentum (μ = 0) torch keeps no buffer and
-    steps along g itself, so dampening has no effect there (row by row in a batch)."""
-    d = phi_momentum(S, g, t, h, torch=True)
-    return np.where(h["momentum"] == 0, g, d)
+    """torch.optim.SGD: phi_momentum with b_1 = g_1."""
+    return phi_momentum(S, g, t, h, torch=True)
 
 
 def _nadam_mu(h, t):
@@ -113,8 +113,7 @@ def phi_adopt(S, g, t, h):
 
 # ---------------------------------------------------------------- ψ: second moment
 def psi_one(S, g, m, t, h):
-    """V_t = I (no preconditioning)."""
-    return None
+    """V_t = I (no preconditioning): nothing to keep."""
 
 
 def psi_ema(S, g, m, t, h):
