@@ -11,6 +11,8 @@ from .methods import get_method
 from .projections import Domain, make_domain
 from .result import Result
 
+BACKENDS = ("numpy",)
+
 
 def resolve_problem(problem, params: dict | None = None):
     from problems import Problem, get_problem
@@ -38,6 +40,7 @@ def simulate(
     checkpoints: int | np.ndarray = 100,
     checkpoint_every: int | None = None,
     progress: Callable[[int], None] | None = None,
+    backend: str = "numpy",
     **hyperparameters: Any,
 ) -> Result:
     """Run ``method`` on ``problem`` for T rounds, for every configuration of a batch at once.
@@ -46,7 +49,8 @@ def simulate(
     arrays of the same length B run as B configurations in one batch. ``domain`` is a Domain or
     ``"box"``/``"ball"``/``"none"`` (with ``radius``); default: the problem's own ([−1, 1] for the
     counterexamples). ``checkpoints``: how many log-spaced rounds to record, or the rounds themselves;
-    ``checkpoint_every=k`` records every k-th round instead.
+    ``checkpoint_every=k`` records every k-th round instead. ``backend``: one of ``oco.BACKENDS`` (the
+    NumPy engine is the reference; the others must agree with it to round-off).
 
     >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
     >>> float(r.x_final[0, 0])
@@ -55,6 +59,8 @@ def simulate(
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"T must be an integer >= 1, got {T!r}")
     T = int(T)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     prob = resolve_problem(problem, problem_params)
     m = get_method(method, convention)
     seeds = np.atleast_1d(np.asarray(seed))
