@@ -21,7 +21,7 @@ import numpy as np
 from .methods import Method
 from .projections import Domain
 from .result import LR_QUANTILES, Checkpoints, Result
-from .schedules import step_size
+from .schedules import beta1_t, step_size
 
 CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.BLOCK keeps blocks whole)
 
@@ -34,6 +34,18 @@ def log_checkpoints(T: int, n: int = 100) -> np.ndarray:
 def every_checkpoints(T: int, k: int) -> np.ndarray:
     """Every k-th round, and T."""
     return np.unique(np.concatenate([np.arange(k, T + 1, k, dtype=np.int64), [T]]))
+
+
+def init_env(method: Method, h: dict, x0: np.ndarray) -> dict:
+    """The names a row's pieces read: hyperparameters, the state at its initial values, x_1."""
+    B, d = x0.shape
+    env = dict(h)
+    for name, init in method.state.items():
+        value = x0 if init == "x" else (h[init] if isinstance(init, str) else init)
+        env[name] = np.array(np.broadcast_to(value, (B, d)), dtype=float)
+    for name, init in method.cstate.items():
+        env[name] = np.full((B, 1), float(init))
+    return env
 
 
 def run(
@@ -50,7 +62,8 @@ def run(
     """Run B configurations for T rounds. h: hyperparameters resolved by ``Method.resolve`` ((B, 1) arrays)."""
     B, d = x0.shape
     x = x0.astype(float, copy=True)
-    S: dict = {}
+    env = init_env(method, h, x)
+    pieces = method.all_pieces
     uniq, seed_index = np.unique(seeds, return_inverse=True)
     cum, comp = np.zeros(B), np.zeros(B)  # Neumaier-compensated Σ f_t(x_t)
     active = np.ones(B, bool)
@@ -59,8 +72,9 @@ def run(
     lr_min, lr_max = np.full(B, np.inf), np.full(B, -np.inf)
     prev_eta = None
     wd = h.get("weight_decay")
-    coupled = wd is not None and np.any(wd != 0) and not h.get("decoupled_weight_decay", False)
-    decoupled = wd is not None and np.any(wd != 0) and h.get("decoupled_weight_decay", False)
+    decay = wd is not None and bool(np.any(wd != 0))
+    decoupled = decay and h.get("decoupled_weight_decay", False)
+    has_b1t = "beta1_schedule" in h
 
     K = len(checkpoints)
     ck_loss = np.full((K, B), np.nan)
@@ -75,13 +89,17 @@ def run(
             for j in range(n):
                 loss, g = problem.loss_grad(x, chunk[seed_index, j])
                 a = step_size(h, t)
-                if coupled:
+                env["t"], env["a"] = t, a
+                if has_b1t:
+                    env["b1t"] = beta1_t(h, t)
+                if decay and not decoupled:
                     g = g + wd * x
-                m = method.phi(S, g, t, h)
-                v = method.psi(S, g, m, t, h)
-                eta = np.broadcast_to(method.rate(S, v, t, h, a), x.shape)
-                base = x * (1.0 - a * wd) if decoupled else x
-                x_new = domain.project(method.step(S, base, m, eta, t, h, a), 1.0 / eta)
+                env["g"] = g
+                env["x"] = x * (1.0 - a * wd) if decoupled else x
+                for piece in pieces:
+                    piece(env)
+                eta = np.broadcast_to(env["eta"], x.shape)
+                x_new = domain.project(env["xhat"], 1.0 / eta)
 
                 bad = active & ~(np.isfinite(loss) & np.all(np.isfinite(x_new), axis=1))
                 if bad.any():

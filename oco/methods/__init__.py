@@ -14,6 +14,7 @@ Conventions:
 from __future__ import annotations
 
 import difflib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -35,18 +36,57 @@ class Hyper:
     help: str = ""
 
 
+class P:
+    """A piece in a row: a function of named arguments and the names its outputs get.
+
+    ``P(pieces.ams, "v vhat=V")``: call ams(v, vhat, g, beta2) and bind its two outputs to v and to vhat
+    (which is also handed on as V, the preconditioner).
+    """
+
+    def __init__(self, fn: Callable, outs: str):
+        self.fn = fn
+        self.args = tuple(inspect.signature(fn).parameters)
+        self.outs = tuple(tuple(tok.split("=")) for tok in outs.split())
+
+    def __call__(self, env: dict) -> None:
+        values = self.fn(*[env[a] for a in self.args])
+        if len(self.outs) == 1:
+            values = (values,)
+        for names, value in zip(self.outs, values):
+            for n in names:
+                env[n] = value
+
+    def __repr__(self):
+        return f"P({self.fn.__name__}, {' '.join('='.join(o) for o in self.outs)!r})"
+
+
 @dataclass(frozen=True)
 class Method:
+    """One row: Algorithm 1 with these pieces.
+
+    clock: per-configuration pieces run first each round (running products, momentum schedules);
+    phi hands on the direction d, psi the preconditioner V, rate the learning rate eta, step x̂.
+    state: the per-coordinate state and its initial value (a number, a hyperparameter's name, or "x" for
+    x_1); cstate: per-configuration state (running products start at 1).
+    """
+
     name: str
     convention: str
-    phi: Callable
-    psi: Callable
-    rate: Callable
-    step: Callable = pieces.descend
+    phi: P
+    psi: P | None
+    rate: P
+    step: P = field(default_factory=lambda: P(pieces.descend, "xhat"))
+    state: dict[str, float | str] = field(default_factory=dict)
+    clock: tuple[P, ...] = ()
+    cstate: dict[str, float] = field(default_factory=dict)
     hypers: dict[str, Hyper] = field(default_factory=dict)
     formula: str = ""
     source: str = ""
     summary: str = ""
+
+    @property
+    def all_pieces(self) -> tuple[P, ...]:
+        return (*self.clock, self.phi, *((self.psi,) if self.psi else ()), self.rate, self.step)
 
     @property
     def key(self) -> str:
@@ -83,6 +123,8 @@ class Method:
             raise ValueError(f"hyperparameter arrays have different lengths: {sorted(sizes)}")
         B = sizes.pop() if sizes else 1
         for name, value in h.items():
+            if value is None:  # AdaBound's γ: None means 1 − β2, passed on as 0
+                value = np.zeros(1)
             if isinstance(value, np.ndarray):
                 h[name] = np.broadcast_to(value.reshape(-1, 1), (B, 1)).astype(float)
         return h, B

@@ -1,369 +1,304 @@
-"""The pieces of Algorithm 1 (Reddi, Kale & Kumar 2018), as small functions over (B, d) arrays.
+"""The pieces of Algorithm 1 (Reddi, Kale & Kumar 2018) as small elementwise functions.
 
-Per round t (1-based) the engine calls, in this order,
+A piece's arguments are *names* the engine supplies:
 
-    m   = phi(S, g, t, h)            first moment φ_t(g_1..g_t) (or the direction the step multiplies)
-    v   = psi(S, g, m, t, h)         second moment ψ_t(g_1..g_t), the diagonal preconditioner V_t
-    eta = rate(S, v, t, h, a)        per-coordinate learning rate, α_t/√v_t in the paper forms
-    x̂   = step(S, x, m, eta, t, h, a) default  x − eta ⊙ m
-    x   = Π_{F, 1/eta}(x̂)            projection weighted by the preconditioner √V_t/α_t
+    g, x            the gradient and the iterate (one entry per configuration and coordinate)
+    t, a            the round (1-based) and the step size α_t (``oco.schedules``)
+    b1t             β1t (the β1 schedule), for paper forms that have one
+    p1, p2          running products β1^t, β2^t (kept per configuration; never a pow per round)
+    m, v, vhat, …   the method's state, named in its row
+    d, V, eta       the direction φ hands on, the preconditioner ψ hands on, the learning rate α_t/√V_t
+    anything else   a hyperparameter of the row (numbers per configuration; booleans are fixed per run)
 
-S is the method's state (a dict of (B, d) arrays, empty before round 1), h the hyperparameters as (B, 1)
-arrays (strings and booleans as plain values), a = α_t of shape (B, 1). Pieces with a ``torch`` argument
-follow torch.optim's arithmetic operation by operation when it is true (lerp for the first moment, the
-order in which bias corrections are applied), so the two conventions differ only where the references do.
+Each piece returns its outputs in the order its table row names them. Pieces only use arithmetic and the
+operations of ``ops`` (where, sqrt, maximum, …), so the NumPy engine calls them on (B, d) arrays and a
+compiled backend calls the very same source on scalars. Pieces named ``*_torch`` follow torch.optim's
+arithmetic operation by operation (lerp for the first moment, the order of the bias corrections).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..schedules import beta1_t
+from .ops import absolute, clip, lerp, maximum, sign, sqrt, where
 
 
-def _state(S: dict, key: str, like: np.ndarray, fill: float | np.ndarray = 0.0) -> np.ndarray:
-    if key not in S:
-        S[key] = np.broadcast_to(np.asarray(fill, float), like.shape).copy()
-    return S[key]
+# ---------------------------------------------------------------- per-configuration clocks
+def powers(p1, p2, beta1, beta2):
+    """Running products p1 = β1^t, p2 = β2^t (bias corrections 1 − β^t without a pow per round)."""
+    return p1 * beta1, p2 * beta2
 
 
-def _lerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """torch.lerp(a, b, w) = a + w(b − a), evaluated as ATen does for each branch of w."""
-    return np.where(w < 0.5, a + w * (b - a), b - (b - a) * (1.0 - w))
+def nadam_clock(mu_prod, beta1, momentum_decay, t):
+    """NAdam: μ_t = β1(1 − ½·0.96^{tψ}), μ_{t+1}, and the running product Π_{i≤t} μ_i."""
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    return mu, mu_next, mu_prod * mu
+
+
+def radam_clock(p1, p2, beta1, beta2, t):
+    """RAdam: ρ_∞ = 2/(1 − β2) − 1 and ρ_t = ρ_∞ − 2tβ2^t/(1 − β2^t), with the running products."""
+    p1, p2 = p1 * beta1, p2 * beta2
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    return p1, p2, rho_inf, rho_inf - 2.0 * t * p2 / (1.0 - p2)
 
 
 # ---------------------------------------------------------------- φ: first moment
-def phi_grad(S, g, t, h):
-    """m_t = g_t."""
+def gradient(g):
+    """d_t = g_t."""
     return g
 
 
-def phi_ema(S, g, t, h):
-    """m_t = β1t m_{t−1} + (1 − β1t) g_t, m_0 = 0, β1t from ``beta1_schedule``."""
-    b1 = beta1_t(h, t)
-    S["m"] = b1 * _state(S, "m", g) + (1.0 - b1) * g
-    return S["m"]
+def ema(m, g, b1t):
+    """m_t = β1t m_{t−1} + (1 − β1t) g_t."""
+    return b1t * m + (1.0 - b1t) * g
 
 
-def phi_ema_torch(S, g, t, h):
+def ema_torch(m, g, beta1):
     """torch: exp_avg.lerp_(g, 1 − β1)."""
-    S["m"] = _lerp(_state(S, "m", g), g, 1.0 - h["beta1"])
-    return S["m"]
+    return lerp(m, g, 1.0 - beta1)
 
 
-def phi_ema_authors(S, g, t, h):
+def ema_authors(m, g, beta1):
     """adabound 0.0.5: exp_avg.mul_(β1).add_(1 − β1, g)."""
-    b1 = h["beta1"]
-    S["m"] = _state(S, "m", g) * b1 + (1.0 - b1) * g
-    return S["m"]
+    return m * beta1 + (1.0 - beta1) * g
 
 
-def phi_sum(S, g, t, h):
-    """m_t = Σ_{i≤t} g_i (the linearized FTRL / dual-averaging statistic)."""
-    S["m"] = _state(S, "m", g) + g
-    return S["m"]
+def running_sum(m, g):
+    """m_t = Σ_{i≤t} g_i."""
+    return m + g
 
 
-def phi_momentum(S, g, t, h, torch=False):
-    """Heavy ball: b_t = μ b_{t−1} + (1 − dampening) g_t, direction b_t, or g_t + μ b_t with Nesterov.
-
-    Paper form: b_0 = 0. torch.optim.SGD: b_1 = g_1 (no dampening on the first step). Without momentum
-    (μ = 0) the direction is g itself and dampening has no effect (as in torch), row by row in a batch.
-    """
-    mu = h["momentum"]
-    if torch and "m" not in S:
-        S["m"] = g.copy()
-    else:
-        S["m"] = _state(S, "m", g) * mu + (1.0 - h["dampening"]) * g
-    d = g + mu * S["m"] if h["nesterov"] else S["m"]
-    return np.where(mu == 0, g, d)
+def heavy_ball(m, g, t, momentum, dampening, nesterov):
+    """b_t = μ b_{t−1} + (1 − dampening) g_t (b_0 = 0); direction b_t, or g_t + μ b_t with Nesterov;
+    without momentum the direction is g_t itself (dampening has no effect)."""
+    m = m * momentum + (1.0 - dampening) * g
+    d = g + momentum * m if nesterov else m
+    return m, where(momentum == 0, g, d)
 
 
-def phi_momentum_torch(S, g, t, h):
-    """torch.optim.SGD: phi_momentum with b_1 = g_1."""
-    return phi_momentum(S, g, t, h, torch=True)
+def heavy_ball_torch(m, g, t, momentum, dampening, nesterov):
+    """torch.optim.SGD: as heavy_ball, but the buffer starts at b_1 = g_1 (no dampening on round 1)."""
+    m = where(t == 1, g, m * momentum + (1.0 - dampening) * g)
+    d = g + momentum * m if nesterov else m
+    return m, where(momentum == 0, g, d)
 
 
-def _nadam_mu(h, t):
-    return h["beta1"] * (1.0 - 0.5 * 0.96 ** (t * h["momentum_decay"]))
+def nadam_direction(m, g, beta1, mu, mu_next, mu_prod):
+    """m_t = lerp(m, g, 1 − β1); d_t = (1 − μ_t)/(1 − Πμ_{≤t}) g_t + μ_{t+1}/(1 − Πμ_{≤t+1}) m_t."""
+    m = lerp(m, g, 1.0 - beta1)
+    return m, g * ((1.0 - mu) / (1.0 - mu_prod)) + m * (mu_next / (1.0 - mu_prod * mu_next))
 
 
-def phi_nadam(S, g, t, h):
-    """Dozat (2016) / torch.optim.NAdam: μ_t = β1(1 − ½·0.96^{tψ}), m_t = lerp(m, g, 1 − β1);
-    direction (1 − μ_t)/(1 − Π_{i≤t} μ_i) g_t + μ_{t+1}/(1 − Π_{i≤t+1} μ_i) m_t."""
-    mu, mu_next = _nadam_mu(h, t), _nadam_mu(h, t + 1)
-    prod = S.get("mu_product", 1.0) * mu
-    S["mu_product"] = prod
-    S["m"] = _lerp(_state(S, "m", g), g, 1.0 - h["beta1"])
-    return g * ((1.0 - mu) / (1.0 - prod)) + S["m"] * (mu_next / (1.0 - prod * mu_next))
-
-
-def phi_adopt(S, g, t, h):
-    """ADOPT (Taniguchi et al. 2024, official code): round 1 only sets v_0 = g_1² (no step); then
-    n_t = clip(g_t / max(√v_{t−1}, ε), ±t^{1/4}), m_t = lerp(m_{t−1}, n_t, 1 − β1)."""
-    if t == 1:
-        return _state(S, "m", g)
-    n = g / np.maximum(np.sqrt(S["v"]), h["eps"])
-    if h["clip"]:
-        c = t**0.25
-        n = np.clip(n, -c, c)
-    S["m"] = _lerp(_state(S, "m", g), n, 1.0 - h["beta1"])
-    return S["m"]
+def adopt_momentum(m, g, v, t, beta1, eps, clip_grad):
+    """ADOPT: n_t = clip(g_t/max(√v_{t−1}, ε), ±t^{1/4}), m_t = lerp(m_{t−1}, n_t, 1 − β1); nothing in round 1."""
+    n = g / maximum(sqrt(v), eps)
+    if clip_grad:
+        n = clip(n, -(t**0.25), t**0.25)
+    return where(t == 1, m, lerp(m, n, 1.0 - beta1))
 
 
 # ---------------------------------------------------------------- ψ: second moment
-def psi_one(S, g, m, t, h):
-    """V_t = I (no preconditioning): nothing to keep."""
-
-
-def psi_ema(S, g, m, t, h):
+def ema_sq(v, g, beta2):
     """v_t = β2 v_{t−1} + (1 − β2) g_t²."""
-    b2 = h["beta2"]
-    S["v"] = b2 * _state(S, "v", g) + (1.0 - b2) * g * g
-    return S["v"]
+    return beta2 * v + (1.0 - beta2) * g * g
 
 
-def psi_ema_torch(S, g, m, t, h):
+def ema_sq_torch(v, g, beta2):
     """torch: exp_avg_sq.mul_(β2).addcmul_(g, g, value=1 − β2)."""
-    b2 = h["beta2"]
-    S["v"] = _state(S, "v", g) * b2 + (1.0 - b2) * (g * g)
-    return S["v"]
+    return v * beta2 + (1.0 - beta2) * (g * g)
 
 
-def psi_max(S, g, m, t, h, ema=psi_ema):
-    """AMSGrad: v̂_t = max(v̂_{t−1}, v_t) over the raw (not bias-corrected) v."""
-    v = ema(S, g, m, t, h)
-    S["vhat"] = np.maximum(_state(S, "vhat", g), v)
-    return S["vhat"]
+def ams(v, vhat, g, beta2):
+    """AMSGrad: v̂_t = max(v̂_{t−1}, v_t) over the raw v."""
+    v = ema_sq(v, g, beta2)
+    return v, maximum(vhat, v)
 
 
-def psi_max_torch(S, g, m, t, h):
-    return psi_max(S, g, m, t, h, ema=psi_ema_torch)
+def ams_torch(v, vhat, g, beta2):
+    v = ema_sq_torch(v, g, beta2)
+    return v, maximum(vhat, v)
 
 
-def psi_mean(S, g, m, t, h):
-    """AdamNC: β2t = 1 − 1/t, v_t = (1 − 1/t) v_{t−1} + (1/t) g_t² — the running mean of g²."""
-    S["v"] = (1.0 - 1.0 / t) * _state(S, "v", g) + (1.0 / t) * g * g
-    return S["v"]
+def mean_sq(v, g, t):
+    """AdamNC: β2t = 1 − 1/t, v_t = (1 − 1/t) v_{t−1} + (1/t) g_t², the running mean of g²."""
+    return (1.0 - 1.0 / t) * v + (1.0 / t) * g * g
 
 
-def psi_sum_over_t(S, g, m, t, h):
-    """AdaGrad in Reddi's table: v_t = Σ_{i≤t} g_i² / t."""
-    S["sum"] = _state(S, "sum", g) + g * g
-    return S["sum"] / t
+def sum_sq(s, g):
+    """s_t = s_{t−1} + g_t² (AdaGrad's accumulator; ONS's diagonal A_t with s_0 = ε)."""
+    return s + g * g
 
 
-def psi_sum(S, g, m, t, h):
-    """torch.optim.Adagrad: state_sum += g² (starting from initial_accumulator_value)."""
-    S["sum"] = _state(S, "sum", g, h["initial_accumulator_value"]) + g * g
-    return S["sum"]
+def sum_sq_over_t(s, g, t):
+    """AdaGrad in Reddi's table: s_t = Σ g_i², v_t = s_t / t."""
+    s = s + g * g
+    return s, s / t
 
 
-def psi_ons(S, g, m, t, h):
-    """Diagonal Online Newton Step: A_t = ε + Σ_{i≤t} g_i² (diagonal of ε I + Σ g gᵀ)."""
-    S["sum"] = _state(S, "sum", g, h["eps"]) + g * g
-    return S["sum"]
+def inf_norm(v, g, beta2):
+    """AdaMax: u_t = max(β2 u_{t−1}, |g_t|)."""
+    return maximum(beta2 * v, absolute(g))
 
 
-def psi_inf(S, g, m, t, h):
-    """AdaMax (Kingma & Ba): u_t = max(β2 u_{t−1}, |g_t|)."""
-    S["v"] = np.maximum(h["beta2"] * _state(S, "v", g), np.abs(g))
-    return S["v"]
-
-
-def psi_inf_torch(S, g, m, t, h):
+def inf_norm_torch(v, g, beta2, eps):
     """torch.optim.Adamax: u_t = max(β2 u_{t−1}, |g_t| + ε)."""
-    S["v"] = np.maximum(_state(S, "v", g) * h["beta2"], np.abs(g) + h["eps"])
-    return S["v"]
+    return maximum(v * beta2, absolute(g) + eps)
 
 
-def psi_yogi(S, g, m, t, h):
-    """Yogi (Zaheer et al. 2018): v_t = v_{t−1} − (1 − β2) sign(v_{t−1} − g_t²) g_t²."""
-    v, g2 = _state(S, "v", g, h["v0"]), g * g
-    S["v"] = v - (1.0 - h["beta2"]) * np.sign(v - g2) * g2
-    return S["v"]
+def yogi_sq(v, g, beta2):
+    """Yogi: v_t = v_{t−1} − (1 − β2) sign(v_{t−1} − g_t²) g_t²."""
+    g2 = g * g
+    return v - (1.0 - beta2) * sign(v - g2) * g2
 
 
-def psi_belief(S, g, m, t, h):
-    """AdaBelief (Zhuang et al. 2020): s_t = β2 s_{t−1} + (1 − β2)(g_t − m_t)² + ε."""
+def belief_sq(v, g, m, beta2, eps):
+    """AdaBelief: s_t = β2 s_{t−1} + (1 − β2)(g_t − m_t)² + ε."""
     r = g - m
-    S["v"] = _state(S, "v", g) * h["beta2"] + (1.0 - h["beta2"]) * (r * r) + h["eps"]
-    return S["v"]
+    return v * beta2 + (1.0 - beta2) * (r * r) + eps
 
 
-def psi_rmsprop_torch(S, g, m, t, h):
-    """torch.optim.RMSprop: v = β2 v + (1 − β2) g²; centered: v − ḡ² with ḡ = lerp(ḡ, g, 1 − β2)."""
-    v = psi_ema_torch(S, g, m, t, h)
-    if h["centered"]:
-        S["gbar"] = _lerp(_state(S, "gbar", g), g, 1.0 - h["beta2"])
-        return v - S["gbar"] * S["gbar"]
-    return v
+def rmsprop_sq_torch(v, gbar, g, beta2, centered):
+    """torch.optim.RMSprop: v = β2 v + (1 − β2) g²; centered: V = v − ḡ², ḡ = lerp(ḡ, g, 1 − β2)."""
+    v = ema_sq_torch(v, g, beta2)
+    if centered:
+        gbar = lerp(gbar, g, 1.0 - beta2)
+        return v, gbar, v - gbar * gbar
+    return v, gbar, v
 
 
-def psi_adopt(S, g, m, t, h):
-    """ADOPT: returns v_{t−1} (used by this round's φ), then stores v_t = β2 v_{t−1} + (1 − β2) g_t² (v_1 = g_1²)."""
-    if t == 1:
-        S["v"] = g * g
-        return S["v"]
-    used = S["v"]
-    S["v"] = used * h["beta2"] + (1.0 - h["beta2"]) * (g * g)
-    return used
+def adopt_sq(v, g, t, beta2):
+    """ADOPT: v_1 = g_1², then v_t = β2 v_{t−1} + (1 − β2) g_t²; hands on v_{t−1} (what φ divided by)."""
+    new = where(t == 1, g * g, v * beta2 + (1.0 - beta2) * (g * g))
+    return new, where(t == 1, new, v)
 
 
-def psi_adadelta(S, g, m, t, h):
-    """AdaDelta (Zeiler 2012): E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²."""
-    S["v"] = _state(S, "v", g) * h["rho"] + (1.0 - h["rho"]) * (g * g)
-    return S["v"]
+def adadelta_sq(v, g, rho):
+    """AdaDelta: E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²."""
+    return v * rho + (1.0 - rho) * (g * g)
 
 
-# ---------------------------------------------------------------- α_t / √v_t: the learning rate
-def _bc(beta, t):
-    return 1.0 - beta**t
-
-
-def rate_const(S, v, t, h, a):
+# ---------------------------------------------------------------- the learning rate η_t (α_t / √V_t)
+def constant_rate(a):
     """η_t = α_t on every coordinate."""
     return a
 
 
-def rate_root(S, v, t, h, a):
-    """Reddi et al. eq. (3): η_t = α_t / √(v_t + ε) (ε inside the root, 0 by default)."""
-    with np.errstate(divide="ignore"):
-        return a / np.sqrt(v + h["eps"])
+def root(V, a, eps):
+    """Reddi et al. eq. (3): η_t = α_t / √(V_t + ε) (∞ where V = 0: the step is then 0, see ``descend``)."""
+    return a / sqrt(V + eps)
 
 
-def rate_adam_torch(S, v, t, h, a):
-    """torch.optim.Adam: η_t = (α_t / (1 − β1^t)) / (√v_t / √(1 − β2^t) + ε)."""
-    return (a / _bc(h["beta1"], t)) / (np.sqrt(v) / np.sqrt(_bc(h["beta2"], t)) + h["eps"])
+def adam_torch(V, a, eps, p1, p2):
+    """torch.optim.Adam: η_t = (α_t/(1 − β1^t)) / (√V_t/√(1 − β2^t) + ε)."""
+    return (a / (1.0 - p1)) / (sqrt(V) / sqrt(1.0 - p2) + eps)
 
 
-def rate_kingma(S, v, t, h, a):
-    """Kingma & Ba bias correction with ε outside the root: η_t = α_t/(1 − β1^t) / (√(v_t/(1 − β2^t)) + ε)."""
-    return (a / _bc(h["beta1"], t)) / (np.sqrt(v / _bc(h["beta2"], t)) + h["eps"])
+def kingma(V, a, eps, p1, p2):
+    """Kingma & Ba: η_t = α_t/(1 − β1^t) / (√(V_t/(1 − β2^t)) + ε)."""
+    return (a / (1.0 - p1)) / (sqrt(V / (1.0 - p2)) + eps)
 
 
-def rate_nadam(S, v, t, h, a):
-    """NAdam: η_t = α_t / (√(v_t/(1 − β2^t)) + ε); the bias corrections of m live in φ's direction."""
-    return a / (np.sqrt(v / _bc(h["beta2"], t)) + h["eps"])
+def nadam_rate(V, a, eps, p2):
+    """NAdam: η_t = α_t / (√(V_t/(1 − β2^t)) + ε) (m's corrections live in the direction)."""
+    return a / (sqrt(V / (1.0 - p2)) + eps)
 
 
-def rate_adamax(S, v, t, h, a):
+def adamax_rate(V, a, p1):
     """AdaMax: η_t = α_t / ((1 − β1^t) u_t)."""
-    with np.errstate(divide="ignore"):
-        return (a / _bc(h["beta1"], t)) / v
+    return (a / (1.0 - p1)) / V
 
 
-def rate_power(S, v, t, h, a):
-    """Padam (Chen & Gu 2018): η_t = α_t / v̂_t^p."""
-    with np.errstate(divide="ignore"):
-        return a / v ** h["p"]
+def power_rate(V, a, p):
+    """Padam: η_t = α_t / V_t^p."""
+    return a / V**p
 
 
-def rate_ons(S, v, t, h, a):
-    """Diagonal ONS: η_t = α_t / A_t (α = 1/γ; the inverse of the Hessian proxy, not of its root)."""
-    return a / v
+def newton_rate(V, a):
+    """Diagonal ONS: η_t = α_t / A_t (the inverse of the Hessian proxy, not of its root)."""
+    return a / V
 
 
-def rate_adagrad_torch(S, v, t, h, a):
-    """torch.optim.Adagrad: η_t = α_t / (1 + (t − 1)·lr_decay) / (√sum_t + ε)."""
-    return (a / (1.0 + (t - 1) * h["lr_decay"])) / (np.sqrt(v) + h["eps"])
+def adagrad_torch(V, a, eps, lr_decay, t):
+    """torch.optim.Adagrad: η_t = α_t/(1 + (t − 1)·lr_decay) / (√V_t + ε)."""
+    return (a / (1.0 + (t - 1) * lr_decay)) / (sqrt(V) + eps)
 
 
-def rate_eps_outside(S, v, t, h, a):
-    """torch.optim.RMSprop: η_t = α_t / (√v_t + ε)."""
-    S["avg"] = np.sqrt(v) + h["eps"]
-    return a / S["avg"]
+def eps_outside(V, a, eps):
+    """η_t = α_t / (√V_t + ε); also hands on the denominator (RMSprop's momentum buffer divides by it)."""
+    avg = sqrt(V) + eps
+    return a / avg, avg
 
 
-def _bounds(h, t, a):
-    final = h["final_lr"] * (a / h["alpha"])  # the authors rescale final_lr with the scheduled lr
-    gamma = h["gamma"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lower = final * (1.0 - 1.0 / (gamma * t + 1.0))
-        upper = final * (1.0 + 1.0 / (gamma * t))
-    return lower, upper
+def bounded(V, a, alpha, beta2, eps, final_lr, gamma, t):
+    """AdaBound paper: η_t = clip(α/√(V_t + ε), α*(1 − 1/(γt + 1)), α*(1 + 1/(γt))) · α_t/α,
+    α* = final_lr, γ = 1 − β2 unless given (γ ≤ 0 here means "not given")."""
+    gamma = where(gamma > 0, gamma, 1.0 - beta2)
+    lower = final_lr * (1.0 - 1.0 / (gamma * t + 1.0))
+    upper = final_lr * (1.0 + 1.0 / (gamma * t))
+    return clip(alpha / sqrt(V + eps), lower, upper) * (a / alpha)
 
 
-def rate_adabound(S, v, t, h, a):
-    """AdaBound paper form: η_t = clip(α/√(v_t + ε), η_l(t), η_u(t)) · α_t/α, with
-    η_l(t) = α*(1 − 1/(γt + 1)), η_u(t) = α*(1 + 1/(γt)), α* = final_lr and γ = 1 − β2 unless given
-    (Luo et al. 2019, Section 5); α_t/α = 1/√t gives the theory form of Theorem 4."""
-    h = dict(h, gamma=(1.0 - h["beta2"]) if h["gamma"] is None else h["gamma"])
-    lower, upper = _bounds(h, t, h["alpha"])
-    with np.errstate(divide="ignore"):
-        return np.clip(h["alpha"] / np.sqrt(v + h["eps"]), lower, upper) * (a / h["alpha"])
-
-
-def rate_adabound_authors(S, v, t, h, a):
-    """adabound 0.0.5: η_t = clip(α_t √(1 − β2^t)/(1 − β1^t) / (√v_t + ε), lower_t, upper_t), with
+def bounded_authors(V, a, alpha, eps, final_lr, gamma, t, p1, p2):
+    """adabound 0.0.5: η_t = clip(α_t√(1 − β2^t)/(1 − β1^t) / (√V_t + ε), lower_t, upper_t) with
     lower_t = final_lr'(1 − 1/(γt + 1)), upper_t = final_lr'(1 + 1/(γt)), final_lr' = final_lr·α_t/α."""
-    lower, upper = _bounds(h, t, a)
-    step = a * np.sqrt(_bc(h["beta2"], t)) / _bc(h["beta1"], t)
-    return np.clip(step / (np.sqrt(v) + h["eps"]), lower, upper)
+    final = final_lr * (a / alpha)
+    lower = final * (1.0 - 1.0 / (gamma * t + 1.0))
+    upper = final * (1.0 + 1.0 / (gamma * t))
+    step = a * sqrt(1.0 - p2) / (1.0 - p1)
+    return clip(step / (sqrt(V) + eps), lower, upper)
 
 
-def rate_radam(S, v, t, h, a, threshold=4.0):
-    """RAdam (Liu et al. 2020): ρ_∞ = 2/(1 − β2) − 1, ρ_t = ρ_∞ − 2tβ2^t/(1 − β2^t); if ρ_t > threshold
-    η_t = α_t r_t √(1 − β2^t)/(√v_t + ε) / (1 − β1^t) with r_t = √((ρ_t−4)(ρ_t−2)ρ_∞/((ρ_∞−4)(ρ_∞−2)ρ_t)),
-    else η_t = α_t/(1 − β1^t) (un-adapted momentum SGD). Paper: threshold 4; torch: 5."""
-    b1, b2 = h["beta1"], h["beta2"]
-    bc2 = _bc(b2, t)
-    rho_inf = 2.0 / (1.0 - b2) - 1.0
-    rho_t = rho_inf - 2.0 * t * b2**t / bc2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        adaptive = np.sqrt(bc2) / (np.sqrt(v) + h["eps"])
-    return np.where(rho_t > threshold, a * rect * adaptive, a) / _bc(b1, t)
+def rectified(V, a, eps, p1, p2, rho_inf, rho_t, threshold):
+    """RAdam: ρ_t > threshold: η_t = α_t r_t √(1 − β2^t)/(√V_t + ε)/(1 − β1^t),
+    r_t = √((ρ_t−4)(ρ_t−2)ρ_∞/((ρ_∞−4)(ρ_∞−2)ρ_t)); else η_t = α_t/(1 − β1^t)."""
+    rect = sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+    adaptive = sqrt(1.0 - p2) / (sqrt(V) + eps)
+    return where(rho_t > threshold, a * rect * adaptive, a) / (1.0 - p1)
 
 
-def rate_radam_torch(S, v, t, h, a):
-    return rate_radam(S, v, t, h, a, threshold=5.0)
+def rectified_paper(V, a, eps, p1, p2, rho_inf, rho_t):
+    """Liu et al. Algorithm 2: threshold ρ_t > 4."""
+    return rectified(V, a, eps, p1, p2, rho_inf, rho_t, 4.0)
 
 
-def rate_belief(S, v, t, h, a):
-    """AdaBelief: η_t = α_t/(1 − β1^t) / (√s_t / √(1 − β2^t) + ε)."""
-    return rate_adam_torch(S, v, t, h, a)
+def rectified_torch(V, a, eps, p1, p2, rho_inf, rho_t):
+    """torch.optim.RAdam: threshold ρ_t > 5."""
+    return rectified(V, a, eps, p1, p2, rho_inf, rho_t, 5.0)
 
 
-def rate_adadelta(S, v, t, h, a):
-    """AdaDelta: η_t = α_t √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
-    S["ratio"] = np.sqrt(_state(S, "u", v) + h["eps"]) / np.sqrt(v + h["eps"])
-    return a * S["ratio"]
+def adadelta_rate(V, u, a, eps):
+    """AdaDelta: η_t = α_t √(E[Δx²]_{t−1} + ε)/√(E[g²]_t + ε); hands on the ratio for the update."""
+    ratio = sqrt(u + eps) / sqrt(V + eps)
+    return a * ratio, ratio
 
 
-def rate_adopt(S, v, t, h, a):
-    """ADOPT steps by α_t m_t (the normalisation by max(√v, ε) happened in φ); no step in round 1."""
-    return a * (0.0 if t == 1 else 1.0)
+def adopt_rate(a, t):
+    """ADOPT steps by α_t m_t (φ already normalised); no step in round 1."""
+    return where(t == 1, 0.0 * a, a)
 
 
 # ---------------------------------------------------------------- the update x̂_{t+1}
-def descend(S, x, m, eta, t, h, a):
-    """x̂ = x − η ⊙ m; a coordinate with m = 0 does not move even where η = ∞ (v = 0)."""
-    with np.errstate(invalid="ignore"):
-        return x - np.where(m == 0, 0.0, eta * m)
+def descend(x, d, eta):
+    """x̂ = x − η ⊙ d; a coordinate with d = 0 stays put even where η = ∞ (V = 0: no gradient yet)."""
+    return x - where(d == 0, 0.0, eta * d)
 
 
-def descend_lazy(S, x, m, eta, t, h, a):
-    """Linearized FTRL with regularizer ‖x − x_1‖²/(2η_t): x̂ = x_1 − η_t Σ g (lazy projection)."""
-    x1 = _state(S, "x1", x, x)
-    return x1 - eta * m
+def lazy(x1, d, eta):
+    """Linearized FTRL with regularizer ‖x − x_1‖²/(2η_t): x̂ = x_1 − η_t Σ_{i≤t} g_i (lazy projection)."""
+    return x1 - eta * d
 
 
-def descend_adamw_paper(S, x, m, eta, t, h, a):
-    """AdamW (Loshchilov & Hutter, Alg. 2): x̂ = x − s_t(α m̂/(√v̂ + ε) + λ x), s_t = α_t/α the schedule multiplier."""
-    return x - eta * m - (a / h["alpha"]) * h["weight_decay"] * x
+def adamw_paper(x, d, eta, a, alpha, weight_decay):
+    """AdamW (Loshchilov & Hutter Alg. 2): x̂ = x − s_t(α m̂/(√v̂ + ε) + λx), s_t = α_t/α."""
+    return x - eta * d - (a / alpha) * weight_decay * x
 
 
-def descend_adadelta(S, x, m, eta, t, h, a):
-    """AdaDelta: Δ_t = √(E[Δx²]_{t−1}+ε)/√(E[g²]_t+ε) g_t, E[Δx²]_t = ρE[Δx²]_{t−1} + (1 − ρ)Δ_t², x̂ = x − α_t Δ_t."""
-    delta = S["ratio"] * m
-    S["u"] = S["u"] * h["rho"] + (1.0 - h["rho"]) * (delta * delta)
-    return x - a * delta
+def adadelta_step(x, d, u, ratio, a, rho):
+    """AdaDelta: Δ_t = ratio·g_t, E[Δx²]_t = ρ E[Δx²]_{t−1} + (1 − ρ) Δ_t², x̂ = x − α_t Δ_t."""
+    delta = ratio * d
+    return x - a * delta, u * rho + (1.0 - rho) * (delta * delta)
 
 
-def descend_rmsprop_torch(S, x, m, eta, t, h, a):
-    """torch.optim.RMSprop: with momentum μ > 0, b = μ b + g/(√v + ε), x̂ = x − α_t b; else x − η g."""
-    if np.all(h["momentum"] == 0):
-        return descend(S, x, m, eta, t, h, a)
-    S["buf"] = _state(S, "buf", x) * h["momentum"] + m / S["avg"]
-    return np.where(h["momentum"] > 0, x - a * S["buf"], x - eta * m)
+def rmsprop_step_torch(x, d, eta, buf, avg, a, momentum):
+    """torch.optim.RMSprop: μ > 0: b = μb + g/(√v + ε), x̂ = x − α_t b; else x̂ = x − η g."""
+    buf = buf * momentum + d / avg
+    return where(momentum > 0, x - a * buf, descend(x, d, eta)), buf

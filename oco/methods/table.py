@@ -7,7 +7,7 @@ Every row also takes the step-size schedule (``schedule`` = const | sqrt | sgdr,
 
 from __future__ import annotations
 
-from . import Hyper, Method
+from . import Hyper, Method, P
 from . import pieces as p
 
 H = Hyper
@@ -18,7 +18,7 @@ def _schedule(alpha, schedule="const", src=""):
         "alpha": H(alpha, "positive", f"step size α (torch: lr){'; ' + src if src else ''}"),
         "schedule": H(schedule, "schedule", "α_t: const (α), sqrt (α/√t) or sgdr (cosine annealing, restarts)"),
         "sgdr_t0": H(100, "int+", "SGDR: length of the first cycle in rounds"),
-        "sgdr_mult": H(2.0, "positive", "SGDR: each cycle is this many times longer than the last"),
+        "sgdr_mult": H(2, "int+", "SGDR: each cycle is this many times longer than the last"),
         "alpha_min": H(0.0, "nonneg", "SGDR: the step size at the end of a cycle"),
     }
 
@@ -55,10 +55,19 @@ def _momentum(m=0.0):
     }
 
 
+# the pieces most rows share
+EMA, EMA_T = P(p.ema, "m=d"), P(p.ema_torch, "m=d")
+SQ, SQ_T = P(p.ema_sq, "v=V"), P(p.ema_sq_torch, "v=V")
+POWERS = (P(p.powers, "p1 p2"),)
+ONE = {"p1": 1.0, "p2": 1.0}
+MV = {"m": 0.0, "v": 0.0}
+MVV = {"m": 0.0, "v": 0.0, "vhat": 0.0}
+CONST = P(p.constant_rate, "eta")
+
 TABLE: list[Method] = [
     # ---------------------------------------------------------------- SGD and the online classics
     Method(
-        "sgd", "paper", p.phi_momentum, p.psi_one, p.rate_const,
+        "sgd", "paper", P(p.heavy_ball, "m d"), None, CONST, state={"m": 0.0},
         hypers={**_schedule(0.1), **_momentum()},
         formula="b_t = μ b_{t−1} + (1 − dampening) g_t (b_0 = 0);  x_{t+1} = Π_F(x_t − α_t d_t),"
         "  d_t = b_t (or g_t + μ b_t with Nesterov; d_t = g_t when μ = 0)",
@@ -66,7 +75,7 @@ TABLE: list[Method] = [
         summary="stochastic gradient descent, constant α or α/√t, optional heavy-ball/Nesterov momentum",
     ),
     Method(
-        "sgd", "torch", p.phi_momentum_torch, p.psi_one, p.rate_const,
+        "sgd", "torch", P(p.heavy_ball_torch, "m d"), None, CONST, state={"m": 0.0},
         hypers={**_schedule(1e-3, src=TORCH), **_momentum(), **_wd()},
         formula="g ← g + λx;  b_1 = g_1, b_t = μ b_{t−1} + (1 − dampening) g_t;  d = g + μb if nesterov else b;"
         "  x ← x − lr·d",
@@ -74,21 +83,21 @@ TABLE: list[Method] = [
         summary="torch.optim.SGD with momentum, dampening, nesterov, weight_decay",
     ),
     Method(
-        "ogd", "paper", p.phi_grad, p.psi_one, p.rate_const,
+        "ogd", "paper", P(p.gradient, "d"), None, CONST,
         hypers=_schedule(1.0, "sqrt", "Zinkevich: α = D/G"),
         formula="x_{t+1} = Π_F(x_t − α/√t · g_t)",
         source="Zinkevich, ICML 2003 (online gradient descent, O(√T) regret)",
         summary="online gradient descent with α_t = α/√t",
     ),
     Method(
-        "ftrl", "paper", p.phi_sum, p.psi_one, p.rate_const, p.descend_lazy,
+        "ftrl", "paper", P(p.running_sum, "m=d"), None, CONST, P(p.lazy, "xhat"), state={"m": 0.0, "x1": "x"},
         hypers=_schedule(1.0, "sqrt"),
         formula="x_{t+1} = argmin_{x∈F} ⟨Σ_{i≤t} g_i, x⟩ + ‖x − x_1‖²/(2α_t) = Π_F(x_1 − α_t Σ_{i≤t} g_i)",
         source="Shalev-Shwartz 2012; McMahan 2017 (linearized FTRL with an L2 regularizer, lazy projection)",
         summary="follow the regularized leader on linearized losses, L2 regularizer, α_t = α/√t",
     ),
     Method(
-        "ons", "paper", p.phi_grad, p.psi_ons, p.rate_ons,
+        "ons", "paper", P(p.gradient, "d"), P(p.sum_sq, "s=V"), P(p.newton_rate, "eta"), state={"s": "eps"},
         hypers={**_schedule(1.0, src="α = 1/γ of Hazan et al."), **_eps(1.0, "A_0 = εI")},
         formula="A_t = ε + Σ_{i≤t} g_i²;  x_{t+1} = Π_{F,A_t}(x_t − α A_t^{-1} g_t)",
         source="Hazan, Agarwal & Kale 2007 (Online Newton Step), diagonal version",
@@ -96,14 +105,15 @@ TABLE: list[Method] = [
     ),
     # ---------------------------------------------------------------- AdaGrad, RMSProp, AdaDelta
     Method(
-        "adagrad", "paper", p.phi_grad, p.psi_sum_over_t, p.rate_root,
+        "adagrad", "paper", P(p.gradient, "d"), P(p.sum_sq_over_t, "s V"), P(p.root, "eta"), state={"s": 0.0},
         hypers={**_schedule(0.1, "sqrt"), **_eps(0.0, "inside the root")},
         formula="v_t = Σ_{i≤t} g_i²/t;  x_{t+1} = Π_{F,√V_t}(x_t − α_t g_t/√v_t)  (= α g/√Σg² with α_t = α/√t)",
         source=f"Duchi, Hazan & Singer 2011; {REDDI}",
         summary="AdaGrad in Reddi et al.'s form (α_t = α/√t)",
     ),
     Method(
-        "adagrad", "torch", p.phi_grad, p.psi_sum, p.rate_adagrad_torch,
+        "adagrad", "torch", P(p.gradient, "d"), P(p.sum_sq, "s=V"), P(p.adagrad_torch, "eta"),
+        state={"s": "initial_accumulator_value"},
         hypers={
             **_schedule(1e-2, src=TORCH), **_eps(1e-10, "outside the root"), **_wd(),
             "lr_decay": H(0.0, "nonneg", "lr_t = lr/(1 + (t − 1)·lr_decay)"),
@@ -114,7 +124,7 @@ TABLE: list[Method] = [
         summary="torch.optim.Adagrad",
     ),
     Method(
-        "rmsprop", "paper", p.phi_grad, p.psi_ema, p.rate_root,
+        "rmsprop", "paper", P(p.gradient, "d"), SQ, P(p.root, "eta"), state={"v": 0.0},
         hypers={**_schedule(0.01), "beta2": H(0.99, "beta", "second-moment decay β2"),
                 **_eps(0.0, "inside the root")},
         formula="v_t = β2 v_{t−1} + (1 − β2) g_t²;  x_{t+1} = Π_{F,√V_t}(x_t − α_t g_t/√(v_t + ε))  (Adam with β1 = 0)",
@@ -122,7 +132,8 @@ TABLE: list[Method] = [
         summary="RMSProp (Adam with β1 = 0)",
     ),
     Method(
-        "rmsprop", "torch", p.phi_grad, p.psi_rmsprop_torch, p.rate_eps_outside, p.descend_rmsprop_torch,
+        "rmsprop", "torch", P(p.gradient, "d"), P(p.rmsprop_sq_torch, "v gbar V"), P(p.eps_outside, "eta avg"),
+        P(p.rmsprop_step_torch, "xhat buf"), state={"v": 0.0, "gbar": 0.0, "buf": 0.0},
         hypers={
             **_schedule(1e-2, src=TORCH), "beta2": H(0.99, "beta", "smoothing (torch's alpha)"),
             **_eps(1e-8, "outside the root"), **_wd(), "momentum": H(0.0, "nonneg", "momentum μ"),
@@ -134,7 +145,8 @@ TABLE: list[Method] = [
         summary="torch.optim.RMSprop with momentum and centered",
     ),
     Method(
-        "adadelta", "paper", p.phi_grad, p.psi_adadelta, p.rate_adadelta, p.descend_adadelta,
+        "adadelta", "paper", P(p.gradient, "d"), P(p.adadelta_sq, "v=V"), P(p.adadelta_rate, "eta ratio"),
+        P(p.adadelta_step, "xhat u"), state={"v": 0.0, "u": 0.0},
         hypers={**_schedule(1.0, src="Zeiler has no step size: α = 1"), "rho": H(0.95, "beta", "decay ρ"),
                 **_eps(1e-6, "inside both roots")},
         formula="E[g²]_t = ρE[g²] + (1−ρ)g²;  Δ = √(E[Δ²]+ε)/√(E[g²]_t+ε)·g;  E[Δ²] = ρE[Δ²] + (1−ρ)Δ²;"
@@ -143,7 +155,8 @@ TABLE: list[Method] = [
         summary="AdaDelta",
     ),
     Method(
-        "adadelta", "torch", p.phi_grad, p.psi_adadelta, p.rate_adadelta, p.descend_adadelta,
+        "adadelta", "torch", P(p.gradient, "d"), P(p.adadelta_sq, "v=V"), P(p.adadelta_rate, "eta ratio"),
+        P(p.adadelta_step, "xhat u"), state={"v": 0.0, "u": 0.0},
         hypers={**_schedule(1.0, src=TORCH), "rho": H(0.9, "beta", "decay ρ"),
                 **_eps(1e-6, "inside both roots"), **_wd()},
         formula="g ← g + λx;  E[g²] = ρE[g²] + (1−ρ)g²;  Δ = √(E[Δ²]+ε)/√(E[g²]+ε)·g;"
@@ -153,7 +166,7 @@ TABLE: list[Method] = [
     ),
     # ---------------------------------------------------------------- Adam and its family
     Method(
-        "adam", "paper", p.phi_ema, p.psi_ema, p.rate_root,
+        "adam", "paper", EMA, SQ, P(p.root, "eta"), state=MV,
         hypers={**_schedule(1e-3, src=KINGMA), **_betas(), **_eps(0.0, "inside the root (Reddi eq. 3)")},
         formula="m_t = β1t m_{t−1} + (1 − β1t) g_t;  v_t = β2 v_{t−1} + (1 − β2) g_t²;"
         "  x_{t+1} = Π_{F,√V_t}(x_t − α_t m_t/√(v_t + ε))  (no bias correction)",
@@ -161,7 +174,7 @@ TABLE: list[Method] = [
         summary="Adam in Reddi et al.'s form: no bias correction, ε inside the root",
     ),
     Method(
-        "adam", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_adam_torch,
+        "adam", "torch", EMA_T, SQ_T, P(p.adam_torch, "eta"), state=MV, clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 **_wd(decoupled=False)},
         formula="g ← g + λx;  m = lerp(m, g, 1 − β1);  v = β2 v + (1 − β2) g²;"
@@ -170,14 +183,15 @@ TABLE: list[Method] = [
         summary="torch.optim.Adam (bias-corrected, ε outside the root)",
     ),
     Method(
-        "amsgrad", "paper", p.phi_ema, p.psi_max, p.rate_root,
+        "amsgrad", "paper", EMA, P(p.ams, "v vhat=V"), P(p.root, "eta"), state=MVV,
         hypers={**_schedule(1e-3, "sqrt"), **_betas(), **_eps(0.0, "inside the root")},
         formula="m_t as Adam;  v_t as Adam;  v̂_t = max(v̂_{t−1}, v_t);  x_{t+1} = Π_{F,√V̂_t}(x_t − α_t m_t/√v̂_t)",
         source=f"{REDDI}, Algorithm 2",
         summary="AMSGrad: Adam with the running maximum of v",
     ),
     Method(
-        "amsgrad", "torch", p.phi_ema_torch, p.psi_max_torch, p.rate_adam_torch,
+        "amsgrad", "torch", EMA_T, P(p.ams_torch, "v vhat=V"), P(p.adam_torch, "eta"), state=MVV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 **_wd(decoupled=False)},
         formula="torch.optim.Adam(amsgrad=True): v̂ = max(v̂, v) over the raw v;"
@@ -186,7 +200,7 @@ TABLE: list[Method] = [
         summary="torch's AMSGrad (max over raw v, then bias correction)",
     ),
     Method(
-        "adamnc", "paper", p.phi_ema, p.psi_mean, p.rate_root,
+        "adamnc", "paper", EMA, P(p.mean_sq, "v=V"), P(p.root, "eta"), state=MV,
         hypers={**_schedule(1e-3, "sqrt"), "beta1": H(0.9, "beta", "first-moment decay β1"),
                 "beta1_schedule": H("const", "beta1_schedule", "β1t schedule"),
                 "lam": H(1.0, "nonneg", "λ of the exp β1t schedule"), **_eps(0.0, "inside the root")},
@@ -195,7 +209,8 @@ TABLE: list[Method] = [
         summary="AdamNC: Adam with β2t = 1 − 1/t",
     ),
     Method(
-        "adamw", "paper", p.phi_ema_torch, p.psi_ema_torch, p.rate_kingma, p.descend_adamw_paper,
+        "adamw", "paper", EMA_T, SQ_T, P(p.kingma, "eta"), P(p.adamw_paper, "xhat"), state=MV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "weight_decay": H(1e-2, "nonneg", "decoupled decay λ (not multiplied by α)")},
         formula="m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t);  x_{t+1} = Π_F(x_t − s_t(α m̂/(√v̂ + ε) + λ x_t)),  s_t = α_t/α",
@@ -203,7 +218,7 @@ TABLE: list[Method] = [
         summary="AdamW: decoupled weight decay, scaled by the schedule multiplier only",
     ),
     Method(
-        "adamw", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_adam_torch,
+        "adamw", "torch", EMA_T, SQ_T, P(p.adam_torch, "eta"), state=MV, clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "weight_decay": H(1e-2, "nonneg", "decoupled decay λ"),
                 "decoupled_weight_decay": H(True, "bool", "torch.optim.AdamW: always true")},
@@ -212,21 +227,24 @@ TABLE: list[Method] = [
         summary="torch.optim.AdamW",
     ),
     Method(
-        "adamax", "paper", p.phi_ema, p.psi_inf, p.rate_adamax,
+        "adamax", "paper", EMA, P(p.inf_norm, "v=V"), P(p.adamax_rate, "eta"), state=MV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(2e-3, src=KINGMA), **_betas()},
         formula="m_t = β1 m + (1 − β1) g;  u_t = max(β2 u_{t−1}, |g_t|);  x_{t+1} = Π_F(x_t − α_t/(1 − β1^t) · m_t/u_t)",
         source=f"{KINGMA}, Algorithm 2",
         summary="AdaMax (infinity-norm Adam)",
     ),
     Method(
-        "adamax", "torch", p.phi_ema_torch, p.psi_inf_torch, p.rate_adamax,
+        "adamax", "torch", EMA_T, P(p.inf_norm_torch, "v=V"), P(p.adamax_rate, "eta"), state=MV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(2e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "added to |g|"), **_wd()},
         formula="g ← g + λx;  m = lerp(m, g, 1 − β1);  u = max(β2 u, |g| + ε);  x ← x − lr/(1 − β1^t) · m/u",
         source="torch.optim.Adamax",
         summary="torch.optim.Adamax",
     ),
     Method(
-        "nadam", "paper", p.phi_nadam, p.psi_ema_torch, p.rate_nadam,
+        "nadam", "paper", P(p.nadam_direction, "m d"), SQ_T, P(p.nadam_rate, "eta"), state=MV,
+        clock=(P(p.nadam_clock, "mu mu_next mu_prod"), *POWERS), cstate={**ONE, "mu_prod": 1.0},
         hypers={**_schedule(2e-3), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "momentum_decay": H(4e-3, "nonneg", "ψ in μ_t = β1(1 − ½·0.96^{tψ})")},
         formula="μ_t = β1(1 − ½·0.96^{tψ});  m_t = β1 m + (1 − β1) g;  v_t as Adam;"
@@ -235,7 +253,8 @@ TABLE: list[Method] = [
         summary="NAdam (Dozat's momentum schedule)",
     ),
     Method(
-        "nadam", "torch", p.phi_nadam, p.psi_ema_torch, p.rate_nadam,
+        "nadam", "torch", P(p.nadam_direction, "m d"), SQ_T, P(p.nadam_rate, "eta"), state=MV,
+        clock=(P(p.nadam_clock, "mu mu_next mu_prod"), *POWERS), cstate={**ONE, "mu_prod": 1.0},
         hypers={**_schedule(2e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "momentum_decay": H(4e-3, "nonneg", "ψ in μ_t = β1(1 − ½·0.96^{tψ})"), **_wd(decoupled=False)},
         formula="g ← g + λx (or x ← x(1 − lr λ));  Dozat's NAdam step, denominators √(v/(1−β2^t)) + ε",
@@ -243,7 +262,8 @@ TABLE: list[Method] = [
         summary="torch.optim.NAdam",
     ),
     Method(
-        "radam", "paper", p.phi_ema_torch, p.psi_ema_torch, p.rate_radam,
+        "radam", "paper", EMA_T, SQ_T, P(p.rectified_paper, "eta"), state=MV,
+        clock=(P(p.radam_clock, "p1 p2 rho_inf rho_t"),), cstate=ONE,
         hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(0.0, "outside the root")},
         formula="ρ_∞ = 2/(1−β2) − 1, ρ_t = ρ_∞ − 2tβ2^t/(1−β2^t);  ρ_t > 4: x −= α_t r_t m̂ √(1−β2^t)/√v_t;"
         "  else x −= α_t m̂",
@@ -251,7 +271,8 @@ TABLE: list[Method] = [
         summary="Rectified Adam",
     ),
     Method(
-        "radam", "torch", p.phi_ema_torch, p.psi_ema_torch, p.rate_radam_torch,
+        "radam", "torch", EMA_T, SQ_T, P(p.rectified_torch, "eta"), state=MV,
+        clock=(P(p.radam_clock, "p1 p2 rho_inf rho_t"),), cstate=ONE,
         hypers={**_schedule(1e-3, src=TORCH), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 **_wd(decoupled=False)},
         formula="as the paper with threshold ρ_t > 5 and ε: r_t √(1−β2^t)/(√v + ε)",
@@ -260,7 +281,7 @@ TABLE: list[Method] = [
     ),
     # ---------------------------------------------------------------- bounded and belief-based rates
     Method(
-        "adabound", "paper", p.phi_ema, p.psi_ema, p.rate_adabound,
+        "adabound", "paper", EMA, SQ, P(p.bounded, "eta"), state=MV,
         hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
                 "final_lr": H(0.1, "positive", "α*, the SGD rate both bounds converge to"),
                 "gamma": H(None, "gamma", "bound speed γ; default 1 − β2 as in the paper's experiments")},
@@ -269,7 +290,8 @@ TABLE: list[Method] = [
         summary="AdaBound: Adam with learning rates clipped to bounds that converge to α*",
     ),
     Method(
-        "adabound", "torch", p.phi_ema_authors, p.psi_ema_torch, p.rate_adabound_authors,
+        "adabound", "torch", P(p.ema_authors, "m=d"), SQ_T, P(p.bounded_authors, "eta"), state=MV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3, src="adabound 0.0.5"), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "final_lr": H(0.1, "positive", "final (SGD) learning rate"),
                 "gamma": H(1e-3, "gamma", "convergence speed of the bounds"), **_wd()},
@@ -278,7 +300,7 @@ TABLE: list[Method] = [
         summary="the authors' released AdaBound",
     ),
     Method(
-        "amsbound", "paper", p.phi_ema, p.psi_max, p.rate_adabound,
+        "amsbound", "paper", EMA, P(p.ams, "v vhat=V"), P(p.bounded, "eta"), state=MVV,
         hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
                 "final_lr": H(0.1, "positive", "α*"), "gamma": H(None, "gamma", "default 1 − β2")},
         formula="AdaBound with v̂_t = max(v̂_{t−1}, v_t)",
@@ -286,8 +308,8 @@ TABLE: list[Method] = [
         summary="AMSBound: AdaBound on AMSGrad's v̂",
     ),
     Method(
-        "amsbound", "torch", p.phi_ema_authors, lambda S, g, m, t, h: p.psi_max(S, g, m, t, h, p.psi_ema_torch),
-        p.rate_adabound_authors,
+        "amsbound", "torch", P(p.ema_authors, "m=d"), P(p.ams_torch, "v vhat=V"), P(p.bounded_authors, "eta"),
+        state=MVV, clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3, src="adabound 0.0.5"), **_betas(schedule=False), **_eps(1e-8, "outside the root"),
                 "final_lr": H(0.1, "positive", "final (SGD) learning rate"),
                 "gamma": H(1e-3, "gamma", "convergence speed of the bounds"), **_wd()},
@@ -296,7 +318,7 @@ TABLE: list[Method] = [
         summary="the authors' released AMSBound",
     ),
     Method(
-        "yogi", "paper", p.phi_ema, p.psi_yogi, p.rate_eps_outside,
+        "yogi", "paper", EMA, P(p.yogi_sq, "v=V"), P(p.eps_outside, "eta avg"), state={"m": 0.0, "v": "v0"},
         hypers={**_schedule(1e-2, src="Zaheer et al."), **_betas(), **_eps(1e-3, "outside the root"),
                 "v0": H(1e-6, "nonneg", "initial v")},
         formula="v_t = v_{t−1} − (1 − β2) sign(v_{t−1} − g_t²) g_t²;  x_{t+1} = Π_F(x_t − α_t m_t/(√v_t + ε))",
@@ -304,23 +326,24 @@ TABLE: list[Method] = [
         summary="Yogi: additive, sign-controlled second moment",
     ),
     Method(
-        "adabelief", "paper", p.phi_ema_torch, p.psi_belief, p.rate_belief,
+        "adabelief", "paper", EMA_T, P(p.belief_sq, "v=V"), P(p.adam_torch, "eta"), state=MV,
+        clock=POWERS, cstate=ONE,
         hypers={**_schedule(1e-3), **_betas(schedule=False), **_eps(1e-16, "added to s_t and to √ŝ_t")},
         formula="s_t = β2 s + (1 − β2)(g_t − m_t)² + ε;  x_{t+1} = Π_F(x_t − α_t/(1 − β1^t) · m_t/(√(s_t)/√(1 − β2^t) + ε))",
         source="Zhuang et al., NeurIPS 2020 (Algorithm 2; ε = 1e-16 as in adabelief-pytorch 0.2)",
         summary="AdaBelief: second moment of the gradient's deviation from m",
     ),
     Method(
-        "padam", "paper", p.phi_ema, p.psi_max, p.rate_power,
+        "padam", "paper", EMA, P(p.ams, "v vhat=V"), P(p.power_rate, "eta"), state=MVV,
         hypers={**_schedule(0.1), **_betas(), "p": H(0.125, "power", "partial adaptivity exponent p ∈ (0, ½]")},
         formula="m_t as Adam;  v̂_t as AMSGrad;  x_{t+1} = Π_F(x_t − α_t m_t/v̂_t^p)",
         source="Chen & Gu 2018, Padam (p = 1/8 recommended)",
         summary="Padam: partially adaptive AMSGrad",
     ),
     Method(
-        "adopt", "paper", p.phi_adopt, p.psi_adopt, p.rate_adopt,
+        "adopt", "paper", P(p.adopt_momentum, "m=d"), P(p.adopt_sq, "v V"), P(p.adopt_rate, "eta"), state=MV,
         hypers={**_schedule(1e-3), **_betas(0.9, 0.9999, schedule=False), **_eps(1e-6, "max(√v, ε)"),
-                "clip": H(True, "bool", "clip the normalised gradient to ±t^{1/4}")},
+                "clip_grad": H(True, "bool", "clip the normalised gradient to ±t^{1/4}")},
         formula="round 1: v = g² (no step);  n_t = clip(g_t/max(√v_{t−1}, ε), ±t^{1/4});  m_t = β1 m + (1 − β1) n_t;"
         "  x_{t+1} = Π_F(x_t − α_t m_t);  v_t = β2 v_{t−1} + (1 − β2) g_t²",
         source="Taniguchi et al., NeurIPS 2024 (ADOPT), iShohei220/adopt",
