@@ -1,0 +1,310 @@
+"""The ``oco`` command line: list, show, run, sweep, plot, reproduce.
+
+Each command parses its options and calls library functions (``oco.config``, ``oco.runs``, ``oco.sweep``,
+``oco.plots``, ``oco.experiments``); there is no math here. Heavy packages (numpy, matplotlib, scipy) are
+imported inside the commands, so ``oco --help`` stays fast. Bad input prints one line on stderr and exits
+with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.22 vendors click
+    from typer import _click as click
+except ImportError:  # pragma: no cover
+    import click
+
+_ARGV: list[str] = ["oco"]
+EXIT_BAD_INPUT = 2
+
+
+class OcoGroup(TyperGroup):
+    """Usage errors (unknown option, bad number) as one line on stderr, exit status 2, like our own checks."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        _ARGV[:] = ["oco", *argv]
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "oco", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+        except click.exceptions.ClickException as e:
+            if not standalone_mode:
+                raise
+            ctx = getattr(e, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"Error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("Aborted.", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+app = typer.Typer(
+    cls=OcoGroup,
+    help="oco: regret of adaptive online methods (Adam, AMSGrad, AdaBound, …) on the papers' counterexamples.",
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def user_errors():
+    """Turn the library's input errors into one line on stderr and exit status 2."""
+    try:
+        yield
+    except (ValueError, OSError) as e:  # ConfigError and OutputError are ValueErrors
+        fail(str(e) if not isinstance(e, FileNotFoundError) or not e.filename else f"{e.strerror}: {e.filename}")
+
+
+# ---------------------------------------------------------------- options shared by run and sweep
+Problem = Annotated[
+    Optional[str],
+    typer.Argument(help="a registered problem (see 'oco list') or a file of linear-loss coefficients",
+                   show_default="reddi-online"),
+]
+Methods = Annotated[
+    Optional[list[str]],
+    typer.Option("--method", "-m", help="method, repeatable; NAME or NAME:CONVENTION (e.g. adam:torch)",
+                 show_default="adam, amsgrad"),
+]
+TOpt = Annotated[Optional[int], typer.Option("--T", "-T", help="rounds", show_default="100000")]
+Alpha = Annotated[Optional[float], typer.Option("--alpha", help="step size α (torch: lr)")]
+Beta1 = Annotated[Optional[float], typer.Option("--beta1", help="first-moment decay β1 ∈ [0, 1)")]
+Beta2 = Annotated[Optional[float], typer.Option("--beta2", help="second-moment decay β2 ∈ [0, 1)")]
+Eps = Annotated[Optional[float], typer.Option("--eps", help="ε (where the method's convention puts it)")]
+Schedule = Annotated[Optional[str], typer.Option("--schedule", help="step sizes: const (α_t = α), sqrt (α/√t), sgdr")]
+Preset = Annotated[str, typer.Option("--preset", help="convention: paper (the papers' forms) or torch (torch.optim)")]
+X0 = Annotated[Optional[str], typer.Option("--x0", help="starting point: a number, or d numbers 'a,b,…' "
+                                           "(negative: --x0=-1)")]
+Seed = Annotated[int, typer.Option("--seed", help="first seed of the data")]
+Seeds = Annotated[int, typer.Option("--seeds", help="K independent runs: seeds seed … seed+K−1")]
+DomainOpt = Annotated[Optional[str], typer.Option("--domain", help="feasible set: box, ball or none "
+                                                  "(default: the problem's, [−1, 1] for the counterexamples)")]
+Radius = Annotated[Optional[float], typer.Option("--radius", help="radius of the box or ball")]
+Params = Annotated[Optional[list[str]], typer.Option("--param", help="problem parameter KEY=VALUE (C, period, p, k, …)")]
+Sets = Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE "
+                                                   "(momentum, final_lr, gamma, weight_decay, p, …)")]
+Backend = Annotated[str, typer.Option("--backend", help="engine backend (available: numpy)")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+Checkpoints = Annotated[int, typer.Option("--checkpoints", help="rounds recorded in the traces, log-spaced")]
+CheckpointEvery = Annotated[Optional[int], typer.Option("--checkpoint-every", help="record every k-th round instead")]
+Format = Annotated[str, typer.Option("--format", help="figure format: png, svg or pdf")]
+Plot = Annotated[bool, typer.Option("--plot/--no-plot", help="draw the figures")]
+
+
+def _resolve(kind: str, problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
+             domain, radius, param, set_, backend, checkpoints, checkpoint_every, **more):
+    from oco import config
+
+    with user_errors():
+        return config.resolve(
+            kind, problem, method, T=T, convention=preset,
+            hypers={"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule},
+            sets=config.parse_assignments(set_, "--set"), params=config.parse_assignments(param, "--param"),
+            x0=config.parse_x0(x0), domain=domain, radius=radius, seed=seed, seeds=seeds, backend=backend,
+            checkpoints=checkpoints, checkpoint_every=checkpoint_every, **more,
+        )
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("png", "svg", "pdf"):
+        fail(f"--format must be png, svg or pdf, got {fmt!r}")
+
+
+# ---------------------------------------------------------------- commands
+@app.command("list")
+def list_() -> None:
+    """Methods, conventions, problems and experiments, one line each."""
+    from oco import catalog
+
+    typer.echo(catalog.listing())
+
+
+@app.command()
+def show(name: Annotated[str, typer.Argument(help="a method, problem, experiment or convention")]) -> None:
+    """A method's update formula, conventions and defaults; a problem's definition; an experiment."""
+    from oco import catalog
+
+    with user_errors():
+        typer.echo(catalog.describe(name))
+
+
+@app.command()
+def run(
+    problem: Problem = None,
+    method: Methods = None,
+    T: TOpt = None,
+    alpha: Alpha = None,
+    beta1: Beta1 = None,
+    beta2: Beta2 = None,
+    eps: Eps = None,
+    schedule: Schedule = None,
+    preset: Preset = "paper",
+    x0: X0 = None,
+    seed: Seed = 0,
+    seeds: Seeds = 1,
+    domain: DomainOpt = None,
+    radius: Radius = None,
+    param: Params = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE "
+                                                      "(momentum, final_lr, gamma, weight_decay, p, …)")] = None,
+    backend: Backend = "numpy",
+    checkpoints: Checkpoints = 200,
+    checkpoint_every: CheckpointEvery = None,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout and nothing else")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for config, manifest, results, traces, "
+                                                "figures (default without --json: runs/PROBLEM-NNN)")] = None,
+    fmt: Format = "png",
+    plot: Plot = True,
+    quiet: Quiet = False,
+) -> None:
+    """Run methods on a problem; print a table (or --json) and write the run's folder with its figures.
+
+    With no arguments: Adam vs AMSGrad on reddi-online (Reddi et al. 2018, Figure 1) with β1 = 0.9,
+    β2 = 0.99, α_t = 0.5/√t for 10⁵ rounds: Adam's x_t goes to +1, AMSGrad's to the optimum −1.
+    """
+    from oco import io, runs
+    from oco.progress import ProgressBar
+
+    _check_format(fmt)
+    cfg = _resolve("run", problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
+                   domain, radius, param, set_, backend, checkpoints, checkpoint_every)
+    with user_errors():
+        if out is not None:
+            io.check_out_dir(out)
+        runs.validate(cfg)
+    if out is None and not json_:
+        out = io.next_free_dir("runs", Path(cfg.problem_spec).stem if cfg.problem_file else cfg.problem_spec)
+    with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not quiet) as bar:
+        results = runs.execute(cfg, bar)
+    figures = runs.write_folder(out, cfg, results, list(_ARGV), fmt, plot) if out is not None else []
+    if json_:
+        typer.echo(io.dumps(runs.document(cfg, results), indent=None))
+        return
+    typer.echo(runs.settings_line(cfg))
+    typer.echo(runs.summary_table(cfg, results))
+    typer.echo(f"wrote {out}/" + (f" ({', '.join(f.name for f in figures)})" if figures else ""))
+
+
+@app.command()
+def sweep(
+    problem: Problem = None,
+    method: Methods = None,
+    grid: Annotated[Optional[list[str]], typer.Option("--grid", help="grid axis NAME=SPEC, repeatable; SPEC "
+                                                      "'a,b,c' or 'start:stop:num' (both ends included)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for config, manifest, sweep.csv, "
+                                                "traces and heat maps (required)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="finish an interrupted sweep in --out, "
+                                         "skipping finished shards")] = False,
+    shard_size: Annotated[Optional[int], typer.Option("--shard-size", help="rows (configurations × seeds) "
+                                                      "per shard", show_default="all, at most 1024")] = None,
+    T: TOpt = None,
+    alpha: Alpha = None,
+    beta1: Beta1 = None,
+    beta2: Beta2 = None,
+    eps: Eps = None,
+    schedule: Schedule = None,
+    preset: Preset = "paper",
+    x0: X0 = None,
+    seed: Seed = 0,
+    seeds: Seeds = 1,
+    domain: DomainOpt = None,
+    radius: Radius = None,
+    param: Params = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE")] = None,
+    backend: Backend = "numpy",
+    checkpoints: Checkpoints = 50,
+    checkpoint_every: CheckpointEvery = None,
+    fmt: Format = "png",
+    plot: Plot = True,
+    quiet: Quiet = False,
+) -> None:
+    """Run the whole product of --grid axes × methods × seeds as batches; write sweep.csv and heat maps."""
+    from oco import config, io
+    from oco import sweep as sw
+    from oco.progress import ProgressBar
+
+    _check_format(fmt)
+    if out is None:
+        fail("sweep needs --out DIR")
+    with user_errors():
+        io.check_out_dir(out, resume=resume)
+        axes = config.parse_grid(grid)
+        if not axes:
+            fail("sweep needs at least one --grid NAME=SPEC")
+        if resume and shard_size is None:
+            shard_size = sw.stored_shard_size(out)
+    cfg = _resolve("sweep", problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
+                   domain, radius, param, set_, backend, checkpoints, checkpoint_every, grid=axes,
+                   shard_size=shard_size)
+    with user_errors():
+        if resume:
+            sw.check_resume(out, cfg)
+        sw.validate(cfg)
+    with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not quiet) as bar:
+        path = sw.run_sweep(cfg, out, list(_ARGV), bar, fmt, plot)
+    typer.echo(f"{sw.n_rows(cfg)} rows ({len(sw.shards(cfg))} shards) → {path}")
+
+
+@app.command()
+def plot(
+    folder: Annotated[Path, typer.Argument(help="a run or sweep folder (written with --out)")],
+    fmt: Format = "png",
+) -> None:
+    """Draw (again) the figures of a run or sweep folder from its files."""
+    from oco.plots import plot_folder
+
+    _check_format(fmt)
+    with user_errors():
+        files = plot_folder(folder, fmt)
+    for f in files:
+        typer.echo(str(f))
+
+
+@app.command()
+def reproduce(
+    experiment: Annotated[str, typer.Argument(help="an experiment (see 'oco list'), or 'all'")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
+                                                "with 'all', the parent folder, default figures/)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace the files of an existing output folder")] = False,
+    fmt: Format = "png",
+    quiet: Quiet = False,
+) -> None:
+    """Run a named experiment from the papers end to end; write its figures with JSON sidecars."""
+    from oco import experiments
+
+    _check_format(fmt)
+    with user_errors():
+        names = experiments.select(experiment)
+        targets = experiments.targets(names, out)
+        for name in names:
+            experiments.prepare(name, targets[name], force)
+    for name in names:
+        files, seconds = experiments.reproduce(name, targets[name], list(_ARGV), fmt, quiet)
+        typer.echo(f"{name}: {seconds:.1f} s → {', '.join(str(f) for f in files)}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

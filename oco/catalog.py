@@ -1,0 +1,127 @@
+"""What ``oco list`` and ``oco show`` print: the method table, the conventions, the problem registry and the
+experiments, read from the registries themselves (nothing here is a second copy of them)."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+
+CONVENTION_HELP = {
+    "paper": "the form in the method's paper (Reddi et al.'s φ/ψ table: no bias correction, ε inside the root)",
+    "torch": "torch.optim's exact arithmetic (the authors' adabound package for AdaBound/AMSBound)",
+}
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+
+
+def listing() -> str:
+    from problems import PROBLEMS
+
+    from .config import BACKENDS
+    from .experiments import EXPERIMENTS
+    from .methods import CONVENTIONS, conventions_of, get_method, method_names
+
+    lines = ["methods (oco show NAME for the update formula and defaults):"]
+    rows = []
+    for name in method_names():
+        convs = conventions_of(name)
+        m = get_method(name, convs[0])
+        rows.append((name, ",".join(convs), m.summary))
+    lines += _rows(rows)
+    lines.append("conventions (--preset, or -m NAME:CONVENTION):")
+    lines += _rows([(c, CONVENTION_HELP.get(c, "")) for c in CONVENTIONS])
+    lines.append("problems (oco show NAME for the definition and parameters):")
+    lines += _rows([(n, cls.summary or _first_line(cls.__doc__)) for n, cls in PROBLEMS.items()])
+    lines.append("experiments (oco reproduce NAME):")
+    lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
+    lines.append("backends (--backend):")
+    lines += _rows([(b, "the NumPy engine (float64)" if b == "numpy" else "") for b in BACKENDS])
+    return "\n".join(lines)
+
+
+def describe(name: str) -> str:
+    """A method (every convention), a problem, an experiment or a convention; ValueError if unknown."""
+    from problems import PROBLEMS
+
+    from .experiments import EXPERIMENTS
+    from .methods import CONVENTIONS, method_names
+
+    key = name.strip()
+    if key.lower() in method_names():
+        return describe_method(key.lower())
+    if key in PROBLEMS:
+        return describe_problem(key)
+    if key in EXPERIMENTS:
+        return describe_experiment(key)
+    if key in CONVENTIONS:
+        return f"{key}: {CONVENTION_HELP.get(key, '')}"
+    known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
+    near = difflib.get_close_matches(key.lower(), known, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    raise ValueError(f"no method, problem or experiment named {name!r}{hint}; see 'oco list'")
+
+
+def describe_method(name: str) -> str:
+    from .methods import conventions_of, get_method
+
+    out = []
+    for conv in conventions_of(name):
+        m = get_method(name, conv)
+        out.append(f"{m.name} ({conv}): {m.summary}")
+        out.append(f"  update:  {m.formula}")
+        out.append(f"  source:  {m.source}")
+        out.append("  hyperparameters (default, meaning):")
+        rows = [(k, repr(h.default), h.help) for k, h in m.hypers.items()]
+        out += _rows(rows, "    ")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def describe_problem(name: str) -> str:
+    from problems import PROBLEMS
+
+    cls = PROBLEMS[name]
+    out = [f"{name}: {cls.summary}"]
+    doc = inspect.cleandoc(cls.__doc__ or "")
+    if doc:
+        out += ["  " + line for line in doc.splitlines()]
+    params = cls.parameters() if hasattr(cls, "parameters") else {}
+    if params:
+        out.append("  parameters (--param KEY=VALUE; default, meaning):")
+        out += _rows([(k, repr(p["default"]), p.get("help", "")) for k, p in params.items()], "    ")
+    try:
+        inst = cls()
+    except Exception:  # a problem that needs parameters (a file, say) has no default instance to show
+        inst = None
+    if inst is not None:
+        out.append(f"  dimension d = {inst.d}; {'stochastic' if cls.stochastic else 'deterministic'}; "
+                   f"feasible set {inst.default_domain().describe()}")
+        fl = getattr(inst, "failure_level", None)
+        if fl is not None:
+            out.append(f"  failure level (closed-form R_T/T of the failing method): {fl:.6g}")
+        sug = getattr(inst, "suggested", None)
+        if sug:
+            out.append("  suggested hyperparameters (the defaults of oco run): "
+                       + ", ".join(f"{k}={v}" for k, v in sug.items()))
+        for note in getattr(inst, "notes", lambda: [])():
+            out.append(f"  note: {note}")
+    return "\n".join(out)
+
+
+def describe_experiment(name: str) -> str:
+    from .experiments import EXPERIMENTS
+
+    e = EXPERIMENTS[name]
+    return "\n".join([
+        f"{name}: {e.description}",
+        f"  expected: {e.expected}",
+        f"  equivalent command: {e.command()}",
+        f"  figures: {', '.join(e.figures)}",
+    ])

@@ -1,0 +1,471 @@
+"""Figures from a run or sweep folder (matplotlib, no display needed: figures are drawn on ``Figure``
+objects and saved, never shown).
+
+Runs: the average regret R_t/t against t (log t) for every method, with the problem's closed-form failure
+level; the iterate x_t against t; the effective learning rate α_t/√v_t over time (min, median, max over
+coordinates); for stochastic problems the expected-loss gap F(x_t) − F(x*). Several seeds are drawn as a
+median line and a 10%–90% quantile band.
+
+Sweeps: heat maps over two grid axes of R_T/T and of ‖x_T − x*‖ (median over seeds), diverged cells hatched
+grey with a legend entry, and the curve β1 = √β2 when the axes are β1 and β2.
+
+Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from . import io
+
+FORMATS = ("png", "svg", "pdf")
+BAND = (0.1, 0.9)
+DPI = 130
+
+
+def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.2):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+    return fig, axes
+
+
+def _colors(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return [cmap(i % 10) for i in range(n)]
+
+
+def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple = BAND, **kw) -> None:
+    """Y (K, B): one line when B = 1, else the median over the B runs and a quantile band."""
+    Y = np.asarray(Y, float).reshape(len(t), -1)
+    if Y.shape[1] == 1:
+        ax.plot(t, Y[:, 0], color=color, label=label, **kw)
+        return
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(Y, axis=1)
+            lo, hi = np.nanquantile(Y, band, axis=1)
+    ax.plot(t, med, color=color, label=f"{label} (median of {Y.shape[1]})", **kw)
+    ax.fill_between(t, lo, hi, color=color, alpha=0.2, lw=0)
+
+
+def _y_scale(ax, values: np.ndarray) -> None:
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return
+    if v.min() > 0 and v.max() / v.min() > 30:
+        ax.set_yscale("log")
+    elif v.min() <= 0 and np.abs(v).max() > 30 * max(np.median(np.abs(v)), 1e-12):
+        ax.set_yscale("symlog", linthresh=max(np.quantile(np.abs(v), 0.2), 1e-6))
+
+
+# ---------------------------------------------------------------- run figures
+def load_run(path: str | Path) -> dict:
+    """config.json, results.json and the traces of a run folder."""
+    path = Path(path)
+    cfg = io.read_json(path / "config.json")
+    series = []
+    for m in cfg["methods"]:
+        stem = f"{m['name']}-{m['convention']}"
+        series.append({"label": m["label"], "stem": stem, **io.read_npz(path / "traces" / f"{stem}.npz")})
+    exp = io.read_json(path / "experiment.json") if (path / "experiment.json").exists() else {}
+    return {"config": cfg, "series": series, "experiment": exp}
+
+
+def default_title(cfg: dict) -> str:
+    """Problem and the hyperparameters every method shares, e.g. 'reddi-online · β1=0.9, β2=0.99, α/√t'."""
+    shared = None
+    for m in cfg["methods"]:
+        items = {k: v for k, v in m["hyperparameters"].items()
+                 if m["sources"].get(k) in ("user", "suggested", "grid")}
+        shared = items if shared is None else {k: v for k, v in shared.items() if items.get(k) == v}
+    shared = shared or {}
+    parts = []
+    names = {"alpha": "α", "beta1": "β1", "beta2": "β2", "eps": "ε"}
+    alpha, sched = shared.pop("alpha", None), shared.pop("schedule", None)
+    if alpha is not None:
+        parts.append(f"α_t = {alpha:g}/√t" if sched == "sqrt" else f"α = {alpha:g}")
+    elif sched:
+        parts.append(f"schedule {sched}")
+    for k, v in shared.items():
+        if v is None:
+            continue
+        parts.append(f"{names.get(k, k)} = {v:g}" if isinstance(v, float) else f"{names.get(k, k)} = {v}")
+    prob = cfg["problem"]
+    pp = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in prob["params"].items())
+    head = prob["spec"] + (f" ({pp})" if pp and len(pp) < 40 else "")
+    seeds = len(cfg["seeds"])
+    tail = f"T = {cfg['T']:,}" + (f", {seeds} seeds" if seeds > 1 else "")
+    return f"{head}: " + ", ".join(parts + [tail]) if parts else f"{head}: {tail}"
+
+
+def regret_axes(ax, data: dict) -> None:
+    cfg, series = data["config"], data["series"]
+    colors = _colors(len(series))
+    allv = []
+    for s, c in zip(series, colors):
+        median_band(ax, s["t"], s["avg_regret"], s["label"], c)
+        allv.append(np.asarray(s["avg_regret"])[len(s["t"]) // 10 :].ravel())
+    fl = cfg["problem"].get("failure_level")
+    if fl is not None:
+        ax.axhline(fl, color="0.3", ls="--", lw=1, label=f"failure level {fl:.4g} (closed form)")
+        allv.append(np.array([fl]))
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.set_xscale("log")
+    _y_scale(ax, np.concatenate(allv))
+    ax.set_xlabel("round t")
+    ax.set_ylabel("average regret  R_t / t")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+
+
+def iterate_axes(ax, data: dict) -> None:
+    series = data["series"]
+    colors = _colors(len(series))
+    d = series[0]["x"].shape[-1]
+    if d == 1:
+        for s, c in zip(series, colors):
+            median_band(ax, s["t"], s["x"][..., 0], s["label"], c)
+        xs = np.unique(np.round(series[0]["x_star"][:, 0], 12))
+        for i, v in enumerate(xs):
+            ax.axhline(v, color="k", ls=":", lw=1.2, label="x* (best fixed point in hindsight)" if i == 0 else None)
+        if "x_opt" in series[0]:
+            ax.axhline(float(series[0]["x_opt"].reshape(-1)[0]), color="0.4", ls="-.", lw=1,
+                       label="argmin of the expected loss")
+        ax.set_ylabel("iterate  x_t")
+    else:
+        for s, c in zip(series, colors):
+            dist = np.linalg.norm(s["x"] - s["x_star"][None], axis=-1)
+            median_band(ax, s["t"], dist, s["label"], c)
+        ax.set_ylabel("‖x_t − x*‖₂  (x* at T)")
+    ax.set_xscale("log")
+    ax.set_xlabel("round t")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+
+
+def lr_axes(ax, data: dict) -> None:
+    series = data["series"]
+    colors = _colors(len(series))
+    allv = []
+    for s, c in zip(series, colors):
+        q = np.asarray(s["lr_quantiles"])  # (K, B, Q): quantiles over coordinates
+        levels = list(np.asarray(s["lr_quantile_levels"]))
+        lo, mid, hi = (q[..., levels.index(v)] for v in (0.0, 0.5, 1.0))
+        med = lambda a: np.nanmedian(a, axis=1)  # noqa: E731  over seeds
+        if s["x"].shape[-1] == 1:
+            ax.plot(s["t"], med(mid), color=c, label=s["label"])
+        else:
+            ax.plot(s["t"], med(mid), color=c, label=f"{s['label']}: median coordinate")
+            ax.fill_between(s["t"], med(lo), med(hi), color=c, alpha=0.2, lw=0, label=f"{s['label']}: min–max")
+        allv.append(q.ravel())
+    v = np.concatenate(allv)
+    v = v[np.isfinite(v)]
+    ax.set_xscale("log")
+    if v.size and v.min() > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("round t")
+    ax.set_ylabel("effective learning rate  α_t / √v_t")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+
+
+def gap_axes(ax, data: dict) -> None:
+    colors = _colors(len(data["series"]))
+    for s, c in zip(data["series"], colors):
+        median_band(ax, s["t"], s["expected_gap"], s["label"], c)
+    ax.set_xscale("log")
+    ax.set_xlabel("round t")
+    ax.set_ylabel("expected-loss gap  F(x_t) − F(x*)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+
+
+RUN_FIGURES = {
+    "regret": ("average regret R_t/t against t (log t), with the closed-form failure level", [regret_axes]),
+    "iterate": ("the iterate x_t against t (log t) and the best fixed point x*", [iterate_axes]),
+    "lr": ("the effective learning rate α_t/√v_t over time (min, median, max over coordinates)", [lr_axes]),
+    "gap": ("the expected-loss gap F(x_t) − F(x*) of a stochastic problem", [gap_axes]),
+    "overview": ("average regret and iterate side by side", [regret_axes, iterate_axes]),
+}
+
+
+def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None) -> list[Path]:
+    path = Path(path)
+    data = load_run(path)
+    exp = data["experiment"]
+    title = exp.get("title") or default_title(data["config"])
+    names = names or exp.get("figures") or ["overview", "regret", "iterate", "lr"]
+    stochastic = "expected_gap" in data["series"][0]
+    if stochastic and "gap" not in names:
+        names = [*names, "gap"]
+    out = []
+    for name in names:
+        what, panels = RUN_FIGURES[name]
+        if name == "gap" and not stochastic:
+            continue
+        fig, axes = _figure(len(panels))
+        for ax, draw in zip(axes, panels):
+            draw(ax, data)
+        fig.suptitle(title, fontsize=11)
+        out.append(_save(fig, path, name, fmt, what, data["config"], exp))
+    return out
+
+
+# ---------------------------------------------------------------- sweep figures
+def read_sweep_csv(path: str | Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        r = csv.DictReader(f)
+        return list(r.fieldnames or []), list(r)
+
+
+def _axis_values(values: list) -> list:
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return sorted(values)
+    return list(values)
+
+
+def _key(v) -> str:
+    """How a grid value reads back from the CSV, for matching rows to cells."""
+    return io.fmt_cell(v)
+
+
+def sweep_cells(rows: list[dict], method: str, xname: str, xs: list, yname: str | None, ys: list,
+                fixed: dict) -> dict[str, np.ndarray]:
+    """Median R_T/T and ‖x_T − x*‖ over seeds per cell (ny, nx), and whether any seed diverged."""
+    ny = len(ys) if yname else 1
+    reg = np.full((ny, len(xs)), np.nan)
+    dist = np.full((ny, len(xs)), np.nan)
+    div = np.zeros((ny, len(xs)), bool)
+    missing = np.zeros((ny, len(xs)), bool)
+    xi = {_key(v): i for i, v in enumerate(xs)}
+    yi = {_key(v): i for i, v in enumerate(ys)} if yname else None
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        if row["method"] != method or any(row[k] != _key(v) for k, v in fixed.items()):
+            continue
+        i = xi[row[xname]]
+        j = yi[row[yname]] if yname else 0
+        groups.setdefault((j, i), []).append(row)
+    for (j, i), rs in groups.items():
+        d = np.array([r["diverged"] == "true" for r in rs])
+        div[j, i] = d.any()
+        if not d.any():
+            reg[j, i] = np.median([float(r["avg_regret"]) for r in rs])
+            dist[j, i] = np.median([float(r["dist_x_star"]) for r in rs])
+    for j in range(ny):
+        for i in range(len(xs)):
+            missing[j, i] = (j, i) not in groups
+    return {"avg_regret": reg, "dist_x_star": dist, "diverged": div, "missing": missing}
+
+
+def _norm(Z: np.ndarray):
+    from matplotlib.colors import LogNorm, Normalize, SymLogNorm
+
+    v = Z[np.isfinite(Z)]
+    if v.size == 0:
+        return Normalize(0, 1)
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:
+        return Normalize(lo - 0.5, hi + 0.5)
+    if lo > 0 and hi / lo > 50:
+        return LogNorm(lo, hi)
+    if lo < 0 < hi and max(-lo, hi) > 50 * np.median(np.abs(v)):
+        return SymLogNorm(linthresh=max(np.quantile(np.abs(v), 0.2), 1e-9), vmin=lo, vmax=hi)
+    return Normalize(lo, hi)
+
+
+def _ticks(ax, axis: str, values: list) -> None:
+    n = len(values)
+    step = max(1, int(np.ceil(n / 10)))
+    idx = list(range(0, n, step))
+    labels = [f"{v:.6g}" if isinstance(v, float) else str(v) for v in values]
+    if axis == "x":
+        ax.set_xticks(idx, [labels[i] for i in idx], rotation=45 if n > 6 else 0)
+    else:
+        ax.set_yticks(idx, [labels[i] for i in idx])
+
+
+def heatmap_axes(ax, Z, diverged, missing, xs, ys, xname, yname, label, cmap="viridis") -> None:
+    """A cell per grid point in index coordinates (uneven grids stay readable); diverged cells hatched grey."""
+    from matplotlib.patches import Patch, Rectangle
+
+    nx, ny = len(xs), len(ys)
+    M = np.ma.masked_invalid(np.where(diverged | missing, np.nan, Z))
+    mesh = ax.pcolormesh(np.arange(nx + 1) - 0.5, np.arange(ny + 1) - 0.5, M, cmap=cmap, norm=_norm(M.filled(np.nan)))
+    cb = ax.figure.colorbar(mesh, ax=ax)
+    cb.set_label(label)
+    handles = []
+    for j, i in zip(*np.nonzero(diverged)):
+        ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="0.75", edgecolor="0.35", hatch="///", lw=0))
+    if diverged.any():
+        handles.append(Patch(facecolor="0.75", edgecolor="0.35", hatch="///", label="diverged"))
+    for j, i in zip(*np.nonzero(missing & ~diverged)):
+        ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="white", edgecolor="0.8", lw=0.5))
+    if nx * ny <= 64:
+        norm = mesh.norm
+        for j in range(ny):
+            for i in range(nx):
+                if np.isfinite(M.filled(np.nan)[j, i]):
+                    level = float(norm(M[j, i]))
+                    ax.text(i, j, f"{M[j, i]:.2g}", ha="center", va="center", fontsize=7,
+                            color="black" if level > 0.6 else "white")
+    if {xname, yname} == {"beta1", "beta2"}:
+        _beta_curve(ax, xs, ys, xname, handles)
+    ax.set_xlim(-0.5, nx - 0.5)
+    ax.set_ylim(-0.5, ny - 0.5)
+    _ticks(ax, "x", xs)
+    _ticks(ax, "y", ys)
+    names = {"beta1": "β1", "beta2": "β2", "alpha": "α", "eps": "ε"}
+    ax.set_xlabel(names.get(xname, xname))
+    ax.set_ylabel(names.get(yname, yname))
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(handles),
+                  fontsize=9, frameon=False)
+
+
+def _beta_curve(ax, xs, ys, xname, handles) -> None:
+    """β1 = √β2 in the cells' index coordinates (piecewise linear between grid values)."""
+    from matplotlib.lines import Line2D
+
+    b1s, b2s = (xs, ys) if xname == "beta1" else (ys, xs)
+    b1s, b2s = np.asarray(b1s, float), np.asarray(b2s, float)
+    if len(b1s) < 2 or len(b2s) < 2:
+        return
+    b2 = np.linspace(b2s.min(), b2s.max(), 400)
+    b1 = np.sqrt(b2)
+    keep = (b1 >= b1s.min()) & (b1 <= b1s.max())
+    if keep.sum() < 2:
+        return
+    i1 = np.interp(b1[keep], b1s, np.arange(len(b1s)))
+    i2 = np.interp(b2[keep], b2s, np.arange(len(b2s)))
+    xi, yi = (i1, i2) if xname == "beta1" else (i2, i1)
+    ax.plot(xi, yi, color="white", lw=2.5)
+    ax.plot(xi, yi, color="crimson", lw=1.4, ls="--")
+    handles.append(Line2D([], [], color="crimson", ls="--", label="β1 = √β2"))
+
+
+def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
+    path = Path(path)
+    cfg = io.read_json(path / "config.json")
+    exp = io.read_json(path / "experiment.json") if (path / "experiment.json").exists() else {}
+    _, rows = read_sweep_csv(path / "sweep.csv")
+    grid = cfg["grid"]
+    names = list(grid)
+    title = exp.get("title") or default_title(cfg)
+    out = []
+    for m in cfg["methods"]:
+        if len(names) == 0:
+            continue
+        if len(names) == 1:
+            out.append(_sweep_line(path, cfg, exp, rows, m, names[0], fmt, title))
+            continue
+        xname, yname, rest = names[0], names[1], names[2:]
+        xs, ys = _axis_values(grid[xname]), _axis_values(grid[yname])
+        combos = list(itertools.product(*(grid[k] for k in rest)))[:24]
+        for combo in combos:
+            fixed = dict(zip(rest, combo))
+            c = sweep_cells(rows, m["name"], xname, xs, yname, ys, fixed)
+            fig, axes = _figure(2, width=5.6, height=4.6)
+            heatmap_axes(axes[0], c["avg_regret"], c["diverged"], c["missing"], xs, ys, xname, yname,
+                         "average regret R_T/T (median over seeds)")
+            heatmap_axes(axes[1], c["dist_x_star"], c["diverged"], c["missing"], xs, ys, xname, yname,
+                         "‖x_T − x*‖ (median over seeds)", cmap="magma")
+            axes[0].set_title("R_T / T")
+            axes[1].set_title("distance of x_T from x*")
+            suffix = "".join(f"_{k}={io.fmt_cell(v)}" for k, v in fixed.items())
+            extra = ", ".join(f"{k} = {v}" for k, v in fixed.items())
+            fig.suptitle(f"{m['label']} · {title}" + (f" · {extra}" if extra else ""), fontsize=11)
+            what = f"heat maps of R_T/T and ‖x_T − x*‖ over {xname} × {yname} for {m['label']}"
+            out.append(_save(fig, path, f"heatmap_{m['name']}-{m['convention']}{suffix}", fmt, what, cfg, exp))
+    return out
+
+
+def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
+    xs = _axis_values(cfg["grid"][xname])
+    c = sweep_cells(rows, m["name"], xname, xs, None, [], {})
+    fig, axes = _figure(2, width=5.6)
+    numeric = all(isinstance(v, float) for v in xs)
+    pos = np.asarray(xs, float) if numeric else np.arange(len(xs))
+    for ax, key, lab in zip(axes, ("avg_regret", "dist_x_star"), ("R_T / T", "‖x_T − x*‖")):
+        ax.plot(pos, c[key][0], "o-", label=m["label"])
+        if c["diverged"].any():
+            top = np.nanmax(c[key]) if np.isfinite(c[key]).any() else 1.0
+            ax.plot(pos[c["diverged"][0]], np.full(c["diverged"].sum(), top), "x", color="crimson",
+                    ms=9, mew=2, label="diverged")
+        if numeric and pos.min() > 0 and pos.max() / pos.min() > 50:
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(pos, [str(v) for v in xs])
+        ax.set_xlabel(xname)
+        ax.set_ylabel(lab + " (median over seeds)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=9)
+    fig.suptitle(f"{m['label']} · {title}", fontsize=11)
+    what = f"R_T/T and ‖x_T − x*‖ against {xname} for {m['label']}"
+    return _save(fig, path, f"sweep_{m['name']}-{m['convention']}", fmt, what, cfg, exp)
+
+
+# ---------------------------------------------------------------- saving
+def _save(fig, folder: Path, name: str, fmt: str, what: str, cfg: dict, exp: dict) -> Path:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    target = folder / f"{name}.{fmt}"
+    import io as _io
+
+    buf = _io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": "oco"} if fmt == "png" else None)
+    io.write_atomic(target, buf.getvalue())
+    sidecar = {
+        "figure": target.name,
+        "shows": what,
+        "data": ["config.json", "sweep.csv" if cfg.get("kind") == "sweep" else "traces/"],
+        "remake": f"oco plot {folder} --format {fmt}",
+        "reproduce": exp.get("command") or _command_of(folder),
+        "problem": cfg.get("problem"),
+        "T": cfg.get("T"),
+        "seeds": cfg.get("seeds"),
+        "methods": [{"name": m["name"], "convention": m["convention"], "hyperparameters": m["hyperparameters"]}
+                    for m in cfg.get("methods", [])],
+    }
+    if cfg.get("kind") == "sweep":
+        sidecar["grid"] = cfg.get("grid")
+    if exp:
+        sidecar["experiment"] = {k: exp[k] for k in ("name", "description", "expected", "equivalent", "seconds") if k in exp}
+    io.write_json(folder / f"{name}.json", sidecar)
+    return target
+
+
+def _command_of(folder: Path) -> str | None:
+    m = folder / "manifest.json"
+    if not m.exists():
+        return None
+    inv = io.read_json(m).get("invocations") or [{}]
+    cmd = inv[0].get("command")
+    return " ".join(cmd) if cmd else None
+
+
+def plot_folder(path: str | Path, fmt: str = "png") -> list[Path]:
+    """Make every figure of a run or sweep folder from its files."""
+    path = Path(path)
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path} has no config.json: not an oco run or sweep folder")
+    kind = io.read_json(path / "config.json").get("kind")
+    if kind == "sweep":
+        if not (path / "sweep.csv").exists():
+            raise FileNotFoundError(f"{path} has no sweep.csv yet (an unfinished sweep? run it with --resume)")
+        return plot_sweep(path, fmt)
+    if kind == "run":
+        return plot_run(path, fmt)
+    raise ValueError(f"{path}/config.json: unknown kind {kind!r}")

@@ -1,0 +1,144 @@
+"""Running a checked configuration (``oco.config.Config``) and writing its folder.
+
+A run folder holds
+
+    config.json      the resolved configuration (every hyperparameter, and where it came from)
+    manifest.json    what produced it: command line, package versions, seeds, backend
+    results.json     the document ``oco run --json`` prints
+    traces/NAME.npz  checkpoint traces per method: t, avg_regret (K, B), x (K, B, d), lr_quantiles, …
+    *.png + *.json   the figures, each with a sidecar that says how to make it again
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import io
+from .config import Config, ConfigError
+from .result import LR_QUANTILES, Result
+
+
+def _seed_arg(cfg: Config):
+    return np.asarray(cfg.seeds, dtype=np.int64) if len(cfg.seeds) > 1 else cfg.seeds[0]
+
+
+def validate(cfg: Config) -> None:
+    """One round of every method: whatever the engine would reject, it rejects now, before any output."""
+    from .api import simulate
+
+    for ms in cfg.methods:
+        try:
+            simulate(cfg.problem, ms.name, 1, convention=ms.convention, x0=cfg.x0, domain=cfg.domain,
+                     seed=_seed_arg(cfg), checkpoints=[1], **ms.given)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+
+def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[Result]:
+    """Every method of a run, all seeds of a method in one batch."""
+    from .api import simulate
+
+    return [
+        simulate(cfg.problem, ms.name, cfg.T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain,
+                 seed=_seed_arg(cfg), progress=progress, **cfg.checkpoint_kwargs(), **ms.given)
+        for ms in cfg.methods
+    ]
+
+
+def document(cfg: Config, results: list[Result]) -> dict:
+    """The ``--json`` document: problem, T and one entry per method and seed."""
+    runs = []
+    for ms, r in zip(cfg.methods, results):
+        for row in r.runs():
+            runs.append({"label": ms.label, **row})
+    c = cfg.to_dict()
+    return {
+        "problem": cfg.problem_spec,
+        "problem_params": c["problem"]["params"],
+        "T": cfg.T,
+        "domain": c["domain"]["resolved"],
+        "failure_level": c["problem"]["failure_level"],
+        "runs": runs,
+    }
+
+
+def traces(r: Result) -> dict[str, np.ndarray]:
+    ck = r.checkpoints
+    out = {
+        "t": ck.t,
+        "avg_regret": ck.avg_regret,
+        "x": ck.x,
+        "lr_quantiles": ck.lr_quantiles,
+        "lr_quantile_levels": np.asarray(LR_QUANTILES),
+        "x_star": r.x_star,
+        "seeds": r.seeds,
+        "diverged": r.diverged,
+    }
+    if ck.expected_gap is not None:
+        out["expected_gap"] = ck.expected_gap
+    if r.x_opt is not None:
+        out["x_opt"] = np.asarray(r.x_opt)
+    return out
+
+
+def write_folder(out: str | Path, cfg: Config, results: list[Result], command: list[str] | None,
+                 fmt: str = "png", plot: bool = True, extra: dict | None = None) -> list[Path]:
+    """Write config, manifest, results, traces and (with ``plot``) the figures; returns the figures."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    io.write_json(out / "config.json", cfg.to_dict())
+    io.append_manifest(out / "manifest.json", io.manifest(command, cfg.seeds, cfg.backend, **(extra or {})))
+    io.write_json(out / "results.json", document(cfg, results))
+    for ms, r in zip(cfg.methods, results):
+        io.write_npz(out / "traces" / f"{ms.stem}.npz", traces(r))
+    if not plot:
+        return []
+    from .plots import plot_folder
+
+    return plot_folder(out, fmt)
+
+
+def summary_table(cfg: Config, results: list[Result]) -> str:
+    """A short fixed-width table: one line per method (the median over seeds when there are several)."""
+    several = len(cfg.seeds) > 1
+    head = ["method", "R_T/T" + (" (median, 10%–90%)" if several else ""), "x_T", "x*", "diverged"]
+    rows = []
+    for ms, r in zip(cfg.methods, results):
+        ar = r.avg_regret
+        if several:
+            fin = ar[np.isfinite(ar)]
+            if fin.size:
+                q10, q50, q90 = np.quantile(fin, [0.1, 0.5, 0.9])
+                reg = f"{q50:.4g} ({q10:.4g} – {q90:.4g})"
+            else:
+                reg = "nan"
+            x = np.median(r.x_final, axis=0)
+            xs = np.median(r.x_star, axis=0)
+        else:
+            reg, x, xs = f"{ar[0]:.4g}", r.x_final[0], r.x_star[0]
+        rows.append([ms.label, reg, _vec(x), _vec(xs), f"{int(r.diverged.sum())}/{r.batch}"])
+    widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head, *rows]]
+    return "\n".join(lines)
+
+
+def _vec(x: np.ndarray) -> str:
+    x = np.asarray(x).reshape(-1)
+    if x.size == 1:
+        return f"{x[0]:+.4f}"
+    inner = ", ".join(f"{v:+.3f}" for v in x[:4])
+    return f"[{inner}{', …' if x.size > 4 else ''}]"
+
+
+def settings_line(cfg: Config) -> str:
+    """One line saying what ran: problem, T, seeds and the hyperparameters the methods share."""
+    shared = None
+    for ms in cfg.methods:
+        items = {k: v for k, v in ms.resolved.items() if ms.sources.get(k) in ("user", "suggested")}
+        shared = items if shared is None else {k: v for k, v in shared.items() if items.get(k) == v}
+    hp = ", ".join(f"{k}={v}" for k, v in (shared or {}).items())
+    seeds = f", {len(cfg.seeds)} seeds" if len(cfg.seeds) > 1 else ""
+    return f"{cfg.problem_spec}, T={cfg.T}{seeds}" + (f": {hp}" if hp else "")
