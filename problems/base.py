@@ -3,16 +3,29 @@
 A problem produces, for a seed and a range of rounds, the per-round data ξ_t (for linear losses
 f_t(x) = ⟨g_t, x⟩ the data *is* g_t), and evaluates f_t and ∇f_t for a batch of iterates. Sequences are a
 function of (problem, parameters, seed) only: random data is drawn in fixed blocks of ``BLOCK`` rounds from
-``SeedSequence(seed, spawn_key=(block,))``, so any chunking, batch size or order of configurations sees the
-same numbers (common random numbers across a sweep).
+``SeedSequence(seed, spawn_key=(stream, block))``, so any chunking, batch size or order of configurations sees
+the same numbers (common random numbers across a sweep), and a single run with seed s reproduces the sweep
+cell with seed s exactly.
+
+The pieces every problem module builds on:
+
+- ``Problem``: the interface the engine uses (``data``, ``loss_grad``, ``hindsight``, ``expected_loss``,
+  ``expected_optimum``) plus what the CLI shows (``name``, ``summary``, ``parameters()``, ``suggested``).
+- ``blocked``/``block_rng``: block-wise random data.
+- ``prefix_sums``/``linear_sums``: compensated running sums at checkpoints; ``linear_comparator``: the
+  closed-form minimum of a linear function on a box, a ball or all of R^d.
+- ``CyclicLinear``/``PeriodicLinear`` (deterministic periodic linear losses) and ``TwoPointLinear``
+  (g_t = a with probability p, else b): the shapes of every 1-D counterexample.
+- ``integer``/``real``/``choice``: parameter checks that raise one-line ValueErrors naming the parameter.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -27,7 +40,10 @@ def block_rng(seed: int, block: int, stream: int = 0) -> np.random.Generator:
 
 
 def blocked(seed: int, t0: int, n: int, draw: Callable[[np.random.Generator, int, int], np.ndarray]) -> np.ndarray:
-    """Rounds t0..t0+n−1 of a random sequence drawn block by block: draw(rng, first_round, size)."""
+    """Rounds t0..t0+n−1 of a random sequence drawn block by block: draw(rng, first_round, size).
+
+    ``draw`` should be a bound method (``self._draw``), so that the block cache recognises it across calls.
+    """
     first, last = (t0 - 1) // BLOCK, (t0 + n - 2) // BLOCK
     parts = [_block(draw, seed, b) for b in range(first, last + 1)]
     data = parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -42,19 +58,97 @@ def _block(draw, seed, b):
     return out
 
 
+# ---------------------------------------------------------------- parameter checks
+def integer(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
+    """An integer parameter; accepts 3, 3.0 and "3" (the CLI passes strings or floats)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(value, bool) or not math.isfinite(f) or not f.is_integer():
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    v = int(f)
+    if lo is not None and v < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise ValueError(f"{name} must be an integer <= {hi}, got {v}")
+    return v
+
+
+def real(
+    name: str,
+    value: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> float:
+    """A finite real parameter in [lo, hi] (ends open where asked); accepts numbers and numeric strings."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
+    bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
+    if bad_lo or bad_hi:
+        left = "(" if lo_open else "["
+        right = ")" if hi_open else "]"
+        lo_s = "−∞" if lo is None else f"{lo:g}"
+        hi_s = "∞" if hi is None else f"{hi:g}"
+        raise ValueError(f"{name} must be in {left}{lo_s}, {hi_s}{right}, got {v:g}")
+    return v
+
+
+def choice(name: str, value: Any, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(options)}; got {value!r}")
+    return str(value)
+
+
+# ---------------------------------------------------------------- the interface
 class Problem(ABC):
-    """A loss sequence. Subclasses set ``name``, ``summary``, ``d`` and implement ``data``."""
+    """A loss sequence. Subclasses set ``name``, ``summary``, ``d`` and implement ``data``.
+
+    Class attributes the CLI and the plots read:
+
+    - ``param_help``: one line per constructor parameter (the defaults come from the signature);
+    - ``suggested``: the method hyperparameters under which the source shows the outcome
+      (``beta1``, ``beta2``, ``alpha``, ``schedule``, …), used as defaults by ``oco run``;
+    - ``failure_level``: the closed-form limit of R_T/T of the failing method (None where there is none);
+    - ``stochastic``: the data are random (then ``expected_loss``/``expected_optimum`` are defined);
+    - ``linear``: f_t(x) = ⟨g_t, x⟩ with g_t = data_t (otherwise ``loss_grad``/``hindsight`` are overridden).
+    """
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    param_help: ClassVar[dict[str, str]] = {}
+    suggested: ClassVar[dict[str, Any]] = {}
     stochastic: ClassVar[bool] = False
     linear: ClassVar[bool] = True  # f_t(x) = ⟨g_t, x⟩ with g_t = data_t
     d: int = 1
     failure_level: float | None = None  # closed-form R_T/T limit of the failing method, for plots
+    max_rounds: int | None = None  # the longest horizon the problem has data for (None: unlimited)
+
+    @classmethod
+    def parameters(cls) -> dict[str, dict]:
+        """{name: {"default": …, "help": …}} for every constructor parameter, in signature order."""
+        out = {}
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            default = None if p.default is inspect.Parameter.empty else p.default
+            out[p.name] = {"default": default, "help": cls.param_help.get(p.name, "")}
+        return out
 
     def params(self) -> dict:
         """The resolved parameters (JSON-ready)."""
         return {}
+
+    def notes(self) -> list[str]:
+        """Human-readable remarks on how the instance was built (e.g. a parameter chosen by a theorem)."""
+        return []
 
     def default_domain(self) -> Domain:
         return Box(-1.0, 1.0)
@@ -83,18 +177,26 @@ class Problem(ABC):
         """(F(x*), x*) over F for stochastic problems; None when not defined."""
         return None
 
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
 
-def linear_sums(problem: Problem, seed: int, ts: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
-    """G_t = Σ_{s≤t} g_s at each t in ts (ascending), shape (K, d); pairwise sums within chunks and
-    Neumaier-compensated accumulation across them, so long horizons stay accurate."""
+
+# ---------------------------------------------------------------- running sums and linear comparators
+def prefix_sums(
+    rows: Callable[[int, int], np.ndarray], width: int, ts: np.ndarray, chunk: int = 1 << 16
+) -> np.ndarray:
+    """S_t = Σ_{s≤t} rows_s at each t in ts (ascending), shape (K, width), where rows(t0, n) gives the
+    (n, width) rows of rounds t0..t0+n−1. Pairwise sums within chunks and Neumaier-compensated accumulation
+    across them, so long horizons stay accurate."""
     ts = np.asarray(ts, dtype=np.int64)
-    out = np.zeros((len(ts), problem.d))
-    total = np.zeros(problem.d)
-    comp = np.zeros(problem.d)
+    out = np.zeros((len(ts), width))
+    total = np.zeros(width)
+    comp = np.zeros(width)
     t, k = 0, 0
     while k < len(ts):
         n = min(chunk, int(ts[-1]) - t)
-        g = problem.data(seed, t + 1, n).reshape(n, problem.d)
+        g = np.asarray(rows(t + 1, n)).reshape(n, width)
         # prefix sums inside the chunk, needed only at the checkpoints that fall in it
         ends = [int(e) - t for e in ts[k:] if e <= t + n]
         start = 0
@@ -107,6 +209,11 @@ def linear_sums(problem: Problem, seed: int, ts: np.ndarray, chunk: int = 1 << 1
     return out
 
 
+def linear_sums(problem: Problem, seed: int, ts: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+    """G_t = Σ_{s≤t} g_s at each t in ts (ascending), shape (K, d) (see ``prefix_sums``)."""
+    return prefix_sums(lambda t0, n: problem.data(seed, t0, n), problem.d, ts, chunk)
+
+
 def _neumaier(total, comp, x):
     s = total + x
     comp = comp + np.where(np.abs(total) >= np.abs(x), (total - s) + x, (x - s) + total)
@@ -114,7 +221,11 @@ def _neumaier(total, comp, x):
 
 
 def linear_comparator(G: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
-    """Closed-form min_{x∈F} ⟨G, x⟩ for rows of G (K, d): box, ball or unconstrained."""
+    """Closed-form min_{x∈F} ⟨G, x⟩ for rows of G (K, d): box, ball or unconstrained.
+
+    Box: x*_j = lo_j where G_j > 0, hi_j where G_j < 0. Ball ‖x‖ ≤ r: x* = −r G/‖G‖, value −r‖G‖.
+    Unconstrained: −∞ unless G = 0.
+    """
     if isinstance(domain, Box):
         lo = np.broadcast_to(np.asarray(domain.lo, float), G.shape)
         hi = np.broadcast_to(np.asarray(domain.hi, float), G.shape)
@@ -130,7 +241,40 @@ def linear_comparator(G: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.nda
     raise TypeError(f"no closed-form comparator for {domain!r}")
 
 
-class PeriodicLinear(Problem):
+# ---------------------------------------------------------------- deterministic periodic linear losses
+class CyclicLinear(Problem):
+    """f_t(x) = ⟨g_t, x⟩ with g_t = pattern[(t − 1) mod P]: a deterministic periodic sequence.
+
+    Subclasses set ``self.pattern`` ((P, d) array) in their constructor. Data for a chunk of rounds is one
+    fancy-index; the comparator uses the exact prefix sums G_t = ⌊t/P⌋·Σpattern + Σ_{k<t mod P} pattern_k.
+    """
+
+    pattern: np.ndarray
+
+    def _set_pattern(self, pattern) -> None:
+        p = np.asarray(pattern, float)
+        self.pattern = p.reshape(len(p), -1)
+        self.d = self.pattern.shape[1]
+        self._cum = np.concatenate([np.zeros((1, self.d)), np.cumsum(self.pattern, axis=0)])
+
+    def data(self, seed, t0, n):
+        return self.pattern[(np.arange(t0 - 1, t0 - 1 + n)) % len(self.pattern)]
+
+    def sums(self, ts: np.ndarray) -> np.ndarray:
+        ts = np.asarray(ts, np.int64)
+        q, r = np.divmod(ts, len(self.pattern))
+        return q[:, None] * self._cum[-1] + self._cum[r]
+
+    def hindsight(self, seed, ts, domain):
+        return linear_comparator(self.sums(ts), domain)
+
+    def _mean_level(self) -> float | None:
+        """R_T/T of a method stuck at the corner opposite to x* in 1-D on [−1, 1]: 2|mean g|."""
+        mean = float(self._cum[-1, 0]) / len(self.pattern)
+        return 2 * abs(mean) if mean != 0 else None
+
+
+class PeriodicLinear(CyclicLinear):
     """f_t(x) = g_t·x on [−1, 1] with g_t = ``large`` if t mod ``period`` = 1, else ``small``.
 
     Reddi et al. (2018) Figure 1 uses large = 1010, small = −10, period = 101: with β1 = 0.9, β2 = 0.99 Adam
@@ -139,32 +283,81 @@ class PeriodicLinear(Problem):
 
     name = "periodic-linear"
     summary = "g_t = large if t mod period = 1 else small, on [−1, 1]"
+    param_help = {
+        "large": "the gradient of rounds t ≡ 1 (mod period)",
+        "small": "the gradient of every other round",
+        "period": "the period P >= 1",
+    }
+    suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
 
     def __init__(self, large: float = 1010.0, small: float = -10.0, period: int = 101):
-        if not (isinstance(period, (int, np.integer)) or float(period).is_integer()) or period < 1:
-            raise ValueError(f"period must be an integer >= 1, got {period}")
-        if not (np.isfinite(large) and np.isfinite(small)):
-            raise ValueError("large and small must be finite")
-        self.large, self.small, self.period = float(large), float(small), int(period)
-        mean = (self.large + (self.period - 1) * self.small) / self.period
-        self.failure_level = 2 * abs(mean) if mean != 0 else None
+        self.large, self.small = real("large", large), real("small", small)
+        self.period = integer("period", period, lo=1)
+        self._set_pattern([self.large] + [self.small] * (self.period - 1))
+        self.failure_level = self._mean_level()
 
     def params(self):
         return {"large": self.large, "small": self.small, "period": self.period}
 
-    def data(self, seed, t0, n):
-        t = np.arange(t0, t0 + n)
-        return np.where(t % self.period == 1 % self.period, self.large, self.small)[:, None]
-
 
 class ReddiOnline(PeriodicLinear):
-    """Reddi et al. (2018) Figure 1, online: 1010x if t mod 101 = 1, else −10x, on [−1, 1]."""
+    """Reddi et al. (2018) Figure 1, online: f_t(x) = 1010x if t mod 101 = 1, else −10x, on [−1, 1].
+
+    G per period = 1010 − 100·10 = 10 > 0, so x* = −1. Known outcome (Reddi et al. Figure 1, with
+    α_t = α/√t, β1 = 0.9, β2 = 0.99): Adam goes to x = +1 and R_T/T → 20/101 ≈ 0.198; AMSGrad goes to −1 and
+    R_T/T → 0 (slowly unless α is near 1: see REFERENCE.md §3 notes).
+    """
 
     name = "reddi-online"
     summary = "1010x if t mod 101 = 1 else −10x on [−1, 1] (Reddi et al. Figure 1)"
+    param_help = {}
+    suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
 
     def __init__(self):
         super().__init__(1010.0, -10.0, 101)
 
     def params(self):
         return {}
+
+
+# ---------------------------------------------------------------- i.i.d. two-point linear losses
+class TwoPointLinear(Problem):
+    """f_t(x) = g_t·x on [−1, 1], g_t i.i.d.: ``large`` with probability ``p``, else ``small``.
+
+    E f(x) = μx with μ = p·large + (1 − p)·small, so x* = −sign(μ) and F(x*) = −|μ| on [−1, 1]. A method
+    stuck at the wrong corner has R_T/T → 2|μ| (the realized regret and the expected gap alike).
+    """
+
+    name = "two-point-linear"
+    summary = "g_t = large w.p. p else small, i.i.d., on [−1, 1]"
+    param_help = {
+        "large": "the rare gradient",
+        "small": "the common gradient",
+        "p": "probability of the large gradient, in [0, 1]",
+    }
+    suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
+    stochastic = True
+
+    def __init__(self, large: float = 1010.0, small: float = -10.0, p: float = 0.01):
+        self._init_two_point(real("large", large), real("small", small), real("p", p, 0.0, 1.0))
+
+    def _init_two_point(self, large: float, small: float, p: float) -> None:
+        self.large, self.small, self.p = large, small, p
+        self.mean = p * large + (1.0 - p) * small
+        self.failure_level = 2 * abs(self.mean) if self.mean != 0 else None
+
+    def params(self):
+        return {"large": self.large, "small": self.small, "p": self.p}
+
+    def _draw(self, rng, t0, n):
+        return np.where(rng.random(n) < self.p, self.large, self.small)[:, None]
+
+    def data(self, seed, t0, n):
+        return blocked(seed, t0, n, self._draw)
+
+    def expected_loss(self, x):
+        return self.mean * x[..., 0]
+
+    def expected_optimum(self, domain):
+        value, x = linear_comparator(np.array([[self.mean]]), domain)
+        return float(value[0]), x[0]

@@ -1,0 +1,191 @@
+"""d-dimensional problems: coordinates with very different gradient scales, sparse gradients, and stochastic
+quadratics. All are stochastic, with closed-form expected losses and comparators."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from oco.projections import Ball, Box, Unconstrained
+
+from .base import Problem, blocked, integer, linear_comparator, prefix_sums, real
+
+
+class ScaledCoordinates(Problem):
+    """Independent coordinates with very different gradient scales: f_t(x) = ⟨g_t, x⟩ on [−1, 1]^d,
+
+        g_{t,j} = s_j (μ_j + σ ξ_{t,j}),  ξ ~ N(0, 1) i.i.d.,  s_j = 10^{−decades·j/(d−1)},  μ_j = μ·(−1)^j.
+
+    E f(x) = Σ_j s_j μ_j x_j, so x*_j = −sign(μ_j) and F(x*) = −μ Σ_j s_j. A single step size α/√t is too
+    large for the coordinates with large s_j or too small for the ones with small s_j; per-coordinate
+    methods (AdaGrad, Adam/AMSGrad) rescale each coordinate and are invariant to s (Duchi et al. 2011:
+    AdaGrad's regret bound is Σ_j D_j‖g_{1:T,j}‖, OGD's D‖·‖ over all coordinates).
+
+    Parameters: d (10), decades (4: scales from 1 down to 1e−4), mu (0.2), sigma (1).
+    """
+
+    name = "scaled-coordinates"
+    summary = "d independent linear coordinates, gradient scales spread over `decades` decades"
+    param_help = {
+        "d": "dimension",
+        "decades": "the scales s_j run from 1 down to 10^-decades",
+        "mu": "mean gradient (before scaling), alternating in sign",
+        "sigma": "noise standard deviation (before scaling)",
+    }
+    suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
+    stochastic = True
+
+    def __init__(self, d: int = 10, decades: float = 4.0, mu: float = 0.2, sigma: float = 1.0):
+        self.d = integer("d", d, lo=1)
+        self.decades = real("decades", decades, lo=0.0)
+        self.mu = real("mu", mu)
+        self.sigma = real("sigma", sigma, lo=0.0)
+        j = np.arange(self.d)
+        self.scales = 10.0 ** (-self.decades * j / max(self.d - 1, 1))
+        self.mean = self.scales * self.mu * (-1.0) ** j
+
+    def params(self):
+        return {"d": self.d, "decades": self.decades, "mu": self.mu, "sigma": self.sigma}
+
+    def _draw(self, rng, t0, n):
+        return self.mean + self.sigma * self.scales * rng.standard_normal((n, self.d))
+
+    def data(self, seed, t0, n):
+        return blocked(seed, t0, n, self._draw)
+
+    def expected_loss(self, x):
+        return x @ self.mean
+
+    def expected_optimum(self, domain):
+        value, x = linear_comparator(self.mean[None], domain)
+        return float(value[0]), x[0]
+
+
+class SparseGradients(Problem):
+    """Sparse linear losses (where AdaGrad shines): f_t(x) = ⟨g_t, x⟩ on [−1, 1]^d with
+
+        g_{t,j} = b_{t,j} ε_{t,j},  b_{t,j} ~ Bernoulli(p_j), p_j = j^{−decay} (j = 1..d),
+        ε_{t,j} = +1 with probability (1 + μ)/2, else −1.
+
+    Coordinate j is active in a fraction p_j of the rounds. E g_j = p_j μ, so x* = −sign(μ)·1 and
+    F(x*) = −|μ| Σ_j p_j. On the box, AdaGrad's regret bound is O(Σ_j √(p_j T)) against OGD's
+    O(√d·√(Σ_j p_j T)) (Duchi, Hazan & Singer 2011, Section 1.3): a factor up to √d when the p_j decay.
+
+    Parameters: d (100), decay (1.5), mu (0.2: the rare features carry the signal too).
+    """
+
+    name = "sparse-gradients"
+    summary = "linear losses whose coordinate j is active w.p. j^-decay (AdaGrad's setting)"
+    param_help = {
+        "d": "dimension",
+        "decay": "coordinate j is active with probability j^-decay",
+        "mu": "E ε: the bias of an active coordinate's sign, in [−1, 1]",
+    }
+    suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
+    stochastic = True
+
+    def __init__(self, d: int = 100, decay: float = 1.5, mu: float = 0.2):
+        self.d = integer("d", d, lo=1)
+        self.decay = real("decay", decay, lo=0.0)
+        self.mu = real("mu", mu, -1.0, 1.0)
+        self.p = np.arange(1, self.d + 1, dtype=float) ** (-self.decay)
+        self.mean = self.p * self.mu
+
+    def params(self):
+        return {"d": self.d, "decay": self.decay, "mu": self.mu}
+
+    def _draw(self, rng, t0, n):
+        active = rng.random((n, self.d)) < self.p
+        sign = np.where(rng.random((n, self.d)) < (1 + self.mu) / 2, 1.0, -1.0)
+        return np.where(active, sign, 0.0)
+
+    def data(self, seed, t0, n):
+        return blocked(seed, t0, n, self._draw)
+
+    def expected_loss(self, x):
+        return x @ self.mean
+
+    def expected_optimum(self, domain):
+        value, x = linear_comparator(self.mean[None], domain)
+        return float(value[0]), x[0]
+
+
+class StochasticQuadratic(Problem):
+    """Stochastic separable quadratics on [−1, 1]^d:
+
+        f_t(x) = ½ Σ_j a_{t,j} (x_j − b_{t,j})²,  a_{t,j} = h_j u_{t,j}, u ~ Uniform(0, 2),
+        b_{t,j} = c_j + σ ξ_{t,j}, ξ ~ N(0, 1),  h_j = κ^{−j/(d−1)},  c_j = c·(−1)^j.
+
+    a and b independent, so F(x) = E f(x) = ½ Σ_j h_j ((x_j − c_j)² + σ²): x* = Π_F(c) in the norm weighted by h
+    (on the box: clip(c, −1, 1)) and F(x*) = ½ Σ h_j((x*_j − c_j)² + σ²). The comparator is exact:
+    Σ_{s≤t} f_s = ½ Σ_j (A_j x_j² − 2B_j x_j + C_j) with A = Σa, B = Σab, C = Σab², minimised at B/A
+    projected onto F in the A-weighted norm (clipping on a box, a 1-D root find on a ball).
+
+    Parameters: d (10), kappa (100: the curvatures h_j run from 1 down to 1/κ), center (0.5), sigma (1).
+    """
+
+    name = "stochastic-quadratic"
+    summary = "separable quadratics with random curvature and centre, curvatures spread by κ"
+    param_help = {
+        "d": "dimension",
+        "kappa": "condition number: curvatures h_j from 1 down to 1/kappa",
+        "center": "|c_j|, the minimiser's coordinates alternate in sign",
+        "sigma": "noise of the centre b_t",
+    }
+    suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
+    stochastic = True
+    linear = False
+
+    def __init__(self, d: int = 10, kappa: float = 100.0, center: float = 0.5, sigma: float = 1.0):
+        self.d = integer("d", d, lo=1)
+        self.kappa = real("kappa", kappa, lo=1.0)
+        self.center = real("center", center)
+        self.sigma = real("sigma", sigma, lo=0.0)
+        j = np.arange(self.d)
+        self.h = self.kappa ** (-j / max(self.d - 1, 1))
+        self.c = self.center * (-1.0) ** j
+
+    def params(self):
+        return {"d": self.d, "kappa": self.kappa, "center": self.center, "sigma": self.sigma}
+
+    def _draw(self, rng, t0, n):
+        a = self.h * rng.uniform(0.0, 2.0, (n, self.d))
+        b = self.c + self.sigma * rng.standard_normal((n, self.d))
+        return np.concatenate([a, b], axis=1)
+
+    def data(self, seed, t0, n):
+        return blocked(seed, t0, n, self._draw)
+
+    def loss_grad(self, x, data):
+        a, b = data[:, : self.d], data[:, self.d :]
+        r = x - b
+        return 0.5 * np.sum(a * r * r, axis=-1), a * r
+
+    def _stats(self, seed, t0, n):
+        data = self.data(seed, t0, n)
+        a, b = data[:, : self.d], data[:, self.d :]
+        return np.concatenate([a, a * b, a * b * b], axis=1)
+
+    def hindsight(self, seed, ts, domain):
+        S = prefix_sums(lambda t0, n: self._stats(seed, t0, n), 3 * self.d, ts)
+        A, B, C = S[:, : self.d], S[:, self.d : 2 * self.d], S[:, 2 * self.d :]
+        x = weighted_projection(B / A, A, domain)
+        return 0.5 * np.sum(A * x * x - 2 * B * x + C, axis=-1), x
+
+    def expected_loss(self, x):
+        return 0.5 * np.sum(self.h * ((x - self.c) ** 2 + self.sigma**2), axis=-1)
+
+    def expected_optimum(self, domain):
+        x = weighted_projection(self.c[None], self.h[None], domain)[0]
+        return float(self.expected_loss(x[None])[0]), x
+
+
+def weighted_projection(y: np.ndarray, w: np.ndarray, domain) -> np.ndarray:
+    """argmin_{x∈F} Σ_j w_j (x_j − y_j)² for each row: the minimiser of a separable quadratic with curvatures w
+    and centre y. Box: clipping; ball: the weighted projection (a 1-D root find); unconstrained: y."""
+    if isinstance(domain, Box):
+        return np.clip(y, domain.lo, domain.hi)
+    if isinstance(domain, Ball):
+        return domain.project(y, w)
+    if isinstance(domain, Unconstrained):
+        return y
+    raise TypeError(f"no comparator for {domain!r}")
