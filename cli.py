@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -32,7 +32,7 @@ class OcoGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         _ARGV[:] = ["oco", *argv]
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "oco", complete_var=complete_var,
+            rv = super().main(args=argv, prog_name="oco", complete_var=complete_var,
                               standalone_mode=False, **extra)
         except click.exceptions.ClickException as e:
             if not standalone_mode:
@@ -76,36 +76,36 @@ def user_errors():
 
 # ---------------------------------------------------------------- options shared by run and sweep
 Problem = Annotated[
-    Optional[str],
+    str | None,
     typer.Argument(help="a registered problem (see 'oco list') or a file of linear-loss coefficients",
                    show_default="reddi-online"),
 ]
 Methods = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--method", "-m", help="method, repeatable; NAME or NAME:CONVENTION (e.g. adam:torch)",
                  show_default="adam, amsgrad"),
 ]
-TOpt = Annotated[Optional[int], typer.Option("--T", "-T", help="rounds", show_default="100000")]
-Alpha = Annotated[Optional[float], typer.Option("--alpha", help="step size α (torch: lr)")]
-Beta1 = Annotated[Optional[float], typer.Option("--beta1", help="first-moment decay β1 ∈ [0, 1)")]
-Beta2 = Annotated[Optional[float], typer.Option("--beta2", help="second-moment decay β2 ∈ [0, 1)")]
-Eps = Annotated[Optional[float], typer.Option("--eps", help="ε (where the method's convention puts it)")]
-Schedule = Annotated[Optional[str], typer.Option("--schedule", help="step sizes: const (α_t = α), sqrt (α/√t), sgdr")]
+TOpt = Annotated[int | None, typer.Option("--T", "-T", help="rounds", show_default="100000")]
+Alpha = Annotated[float | None, typer.Option("--alpha", help="step size α (torch: lr)")]
+Beta1 = Annotated[float | None, typer.Option("--beta1", help="first-moment decay β1 ∈ [0, 1)")]
+Beta2 = Annotated[float | None, typer.Option("--beta2", help="second-moment decay β2 ∈ [0, 1)")]
+Eps = Annotated[float | None, typer.Option("--eps", help="ε (where the method's convention puts it)")]
+Schedule = Annotated[str | None, typer.Option("--schedule", help="step sizes: const (α_t = α), sqrt (α/√t), sgdr")]
 Preset = Annotated[str, typer.Option("--preset", help="convention: paper (the papers' forms) or torch (torch.optim)")]
-X0 = Annotated[Optional[str], typer.Option("--x0", help="starting point: a number, or d numbers 'a,b,…' "
+X0 = Annotated[str | None, typer.Option("--x0", help="starting point: a number, or d numbers 'a,b,…' "
                                            "(negative: --x0=-1)")]
 Seed = Annotated[int, typer.Option("--seed", help="first seed of the data")]
 Seeds = Annotated[int, typer.Option("--seeds", help="K independent runs: seeds seed … seed+K−1")]
-DomainOpt = Annotated[Optional[str], typer.Option("--domain", help="feasible set: box, ball or none "
+DomainOpt = Annotated[str | None, typer.Option("--domain", help="feasible set: box, ball or none "
                                                   "(default: the problem's, [−1, 1] for the counterexamples)")]
-Radius = Annotated[Optional[float], typer.Option("--radius", help="radius of the box or ball")]
-Params = Annotated[Optional[list[str]], typer.Option("--param", help="problem parameter KEY=VALUE (C, period, p, k, …)")]
-Sets = Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE "
+Radius = Annotated[float | None, typer.Option("--radius", help="radius of the box or ball")]
+Params = Annotated[list[str] | None, typer.Option("--param", help="problem parameter KEY=VALUE (C, period, p, k, …)")]
+Sets = Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE "
                                                    "(momentum, final_lr, gamma, weight_decay, p, …)")]
-Backend = Annotated[str, typer.Option("--backend", help="engine backend (available: numpy)")]
+Backend = Annotated[str, typer.Option("--backend", help="engine backend (see 'oco list')")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 Checkpoints = Annotated[int, typer.Option("--checkpoints", help="rounds recorded in the traces, log-spaced")]
-CheckpointEvery = Annotated[Optional[int], typer.Option("--checkpoint-every", help="record every k-th round instead")]
+CheckpointEvery = Annotated[int | None, typer.Option("--checkpoint-every", help="record every k-th round instead")]
 Format = Annotated[str, typer.Option("--format", help="figure format: png, svg or pdf")]
 Plot = Annotated[bool, typer.Option("--plot/--no-plot", help="draw the figures")]
 
@@ -164,13 +164,13 @@ def run(
     domain: DomainOpt = None,
     radius: Radius = None,
     param: Params = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE "
+    set_: Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE "
                                                       "(momentum, final_lr, gamma, weight_decay, p, …)")] = None,
     backend: Backend = "numpy",
     checkpoints: Checkpoints = 200,
     checkpoint_every: CheckpointEvery = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout and nothing else")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="folder for config, manifest, results, traces, "
+    out: Annotated[Path | None, typer.Option("--out", help="folder for config, manifest, results, traces, "
                                                 "figures (default without --json: runs/PROBLEM-NNN)")] = None,
     fmt: Format = "png",
     plot: Plot = True,
@@ -208,13 +208,13 @@ def run(
 def sweep(
     problem: Problem = None,
     method: Methods = None,
-    grid: Annotated[Optional[list[str]], typer.Option("--grid", help="grid axis NAME=SPEC, repeatable; SPEC "
+    grid: Annotated[list[str] | None, typer.Option("--grid", help="grid axis NAME=SPEC, repeatable; SPEC "
                                                       "'a,b,c' or 'start:stop:num' (both ends included)")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="folder for config, manifest, sweep.csv, "
+    out: Annotated[Path | None, typer.Option("--out", help="folder for config, manifest, sweep.csv, "
                                                 "traces and heat maps (required)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="finish an interrupted sweep in --out, "
                                          "skipping finished shards")] = False,
-    shard_size: Annotated[Optional[int], typer.Option("--shard-size", help="rows (configurations × seeds) "
+    shard_size: Annotated[int | None, typer.Option("--shard-size", help="rows (configurations × seeds) "
                                                       "per shard", show_default="all, at most 1024")] = None,
     T: TOpt = None,
     alpha: Alpha = None,
@@ -229,7 +229,7 @@ def sweep(
     domain: DomainOpt = None,
     radius: Radius = None,
     param: Params = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="any other hyperparameter KEY=VALUE")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE")] = None,
     backend: Backend = "numpy",
     checkpoints: Checkpoints = 50,
     checkpoint_every: CheckpointEvery = None,
@@ -282,7 +282,7 @@ def plot(
 @app.command()
 def reproduce(
     experiment: Annotated[str, typer.Argument(help="an experiment (see 'oco list'), or 'all'")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
+    out: Annotated[Path | None, typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
                                                 "with 'all', the parent folder, default figures/)")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace the files of an existing output folder")] = False,
     fmt: Format = "png",

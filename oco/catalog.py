@@ -24,7 +24,7 @@ def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
 def listing() -> str:
     from problems import PROBLEMS
 
-    from .config import BACKENDS
+    from .config import backends
     from .experiments import EXPERIMENTS
     from .methods import CONVENTIONS, conventions_of, get_method, method_names
 
@@ -42,7 +42,7 @@ def listing() -> str:
     lines.append("experiments (oco reproduce NAME):")
     lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
     lines.append("backends (--backend):")
-    lines += _rows([(b, "the NumPy engine (float64)" if b == "numpy" else "") for b in BACKENDS])
+    lines += _rows([(b, "the NumPy engine (float64)" if b == "numpy" else "") for b in backends()])
     return "\n".join(lines)
 
 
@@ -98,7 +98,7 @@ def describe_problem(name: str) -> str:
         out += _rows([(k, repr(p["default"]), p.get("help", "")) for k, p in params.items()], "    ")
     try:
         inst = cls()
-    except Exception:  # a problem that needs parameters (a file, say) has no default instance to show
+    except (TypeError, ValueError):  # a problem that needs parameters (a file, say) has no default instance to show
         inst = None
     if inst is not None:
         out.append(f"  dimension d = {inst.d}; {'stochastic' if cls.stochastic else 'deterministic'}; "
@@ -110,7 +110,7 @@ def describe_problem(name: str) -> str:
         if sug:
             out.append("  suggested hyperparameters (the defaults of oco run): "
                        + ", ".join(f"{k}={v}" for k, v in sug.items()))
-        for note in getattr(inst, "notes", lambda: [])():
+        for note in getattr(inst, "notes", list)():
             out.append(f"  note: {note}")
     return "\n".join(out)
 

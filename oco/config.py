@@ -27,7 +27,6 @@ DEFAULT_PROBLEM = "reddi-online"
 DEFAULT_METHODS = ("adam", "amsgrad")
 DEFAULT_T = 100_000
 DEFAULT_CHECKPOINTS = 200
-BACKENDS = ("numpy",)
 
 # Used only while a problem class defines no ``suggested`` hyperparameters of its own. Reddi et al. (2018)
 # Figure 1: β1 = 0.9, β2 = 0.99, α_t = α/√t. α = 0.5 is our choice: with it AMSGrad's iterate is visibly
@@ -35,6 +34,13 @@ BACKENDS = ("numpy",)
 FALLBACK_SUGGESTED: dict[str, dict[str, Any]] = {
     "reddi-online": {"alpha": 0.5, "beta1": 0.9, "beta2": 0.99, "schedule": "sqrt"},
 }
+
+
+def backends() -> tuple[str, ...]:
+    """The engine's backends (``oco.BACKENDS``)."""
+    from . import api
+
+    return tuple(getattr(api, "BACKENDS", ("numpy",)))
 
 
 class ConfigError(ValueError):
@@ -90,7 +96,8 @@ def parse_grid_spec(name: str, spec: str) -> list:
             raise ConfigError(f"--grid {name}: num must be >= 1, got {num}")
         if not (math.isfinite(start) and math.isfinite(stop)):
             raise ConfigError(f"--grid {name}: start and stop must be finite, got {spec!r}")
-        return [float(v) for v in np.linspace(start, stop, num)]
+        # 15 significant digits: 0.9:0.99:3 gives 0.945 (what was meant), not linspace's 0.9450000000000001
+        return [float(f"{v:.15g}") for v in np.linspace(start, stop, num)]
     items = [s for s in spec.split(",")]
     if not spec or any(not s.strip() for s in items):
         raise ConfigError(f"--grid {name}: expected a comma list or start:stop:num, got {spec!r}")
@@ -162,15 +169,16 @@ def load_problem(spec: str, params: dict | None = None):
     if spec not in problems.PROBLEMS and looks_like_path(spec):
         if params:
             raise ConfigError("--param applies to registered problems, not to a file of coefficients")
+        if not Path(spec).is_file():
+            why = "a folder" if Path(spec).is_dir() else "no such file"
+            raise ConfigError(f"cannot read problem file {spec!r}: {why}")
         loader = getattr(problems, "load_file", None)
         if loader is None:
             raise ConfigError("this version of problems cannot load files (no problems.load_file)")
-        if not Path(spec).is_file():
-            raise ConfigError(f"cannot read problem file {spec!r}: no such file")
         try:
             return loader(spec)
         except (OSError, ValueError, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot load problem file {spec!r}: {e}") from None
+            raise ConfigError(str(e) if str(spec) in str(e) else f"problem file {spec}: {e}") from None
     try:
         return problems.get_problem(spec, **params)
     except ValueError as e:
@@ -323,6 +331,7 @@ def resolve(
     from .methods import get_method
     from .projections import make_domain
 
+    BACKENDS = backends()
     if backend not in BACKENDS:
         near = difflib.get_close_matches(backend, BACKENDS, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -347,12 +356,17 @@ def resolve(
         problem_file = {"path": str(Path(spec)), "sha256": sha256_file(spec)}
     suggested = suggested_of(prob)
 
+    max_rounds = getattr(prob, "max_rounds", None)
     if T is None:
         T = int(suggested.pop("T", DEFAULT_T))
+        if max_rounds is not None:
+            T = min(T, int(max_rounds))  # a file of coefficients: all of it by default
     suggested.pop("T", None)
     if isinstance(T, bool) or int(T) != T or T < 1:
         raise ConfigError(f"--T must be an integer >= 1, got {T}")
     T = int(T)
+    if max_rounds is not None and T > max_rounds:
+        raise ConfigError(f"{spec} has {max_rounds} rounds; --T must be at most {max_rounds}, got {T}")
 
     # the user's hyperparameters: named options and --set, aliases (lr → alpha) normalised
     aliases = _aliases()
@@ -478,6 +492,17 @@ def diff_configs(new: dict, old: dict, prefix: str = "") -> str | None:
             if d:
                 return d
         return None
+    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        for i, (a, b) in enumerate(zip(new, old)):
+            d = diff_configs(a, b, f"{prefix.rstrip('.')}[{i}].")
+            if d:
+                return d
+        return None
     if new != old:
-        return f"{prefix.rstrip('.')} is {new!r} here but {old!r} there"
+        return f"{prefix.rstrip('.')} is {_short(new)} here but {_short(old)} there"
     return None
+
+
+def _short(v: Any, n: int = 80) -> str:
+    s = repr(v)
+    return s if len(s) <= n else s[: n - 1] + "…"

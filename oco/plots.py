@@ -42,12 +42,12 @@ def _colors(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
-def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple = BAND, **kw) -> None:
-    """Y (K, B): one line when B = 1, else the median over the B runs and a quantile band."""
+def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple = BAND, **kw) -> np.ndarray:
+    """Y (K, B): one line when B = 1, else the median over the B runs and a quantile band. Returns the line."""
     Y = np.asarray(Y, float).reshape(len(t), -1)
     if Y.shape[1] == 1:
         ax.plot(t, Y[:, 0], color=color, label=label, **kw)
-        return
+        return Y[:, 0]
     with np.errstate(all="ignore"):
         import warnings
 
@@ -57,17 +57,22 @@ def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple
             lo, hi = np.nanquantile(Y, band, axis=1)
     ax.plot(t, med, color=color, label=f"{label} (median of {Y.shape[1]})", **kw)
     ax.fill_between(t, lo, hi, color=color, alpha=0.2, lw=0)
+    return med
 
 
-def _y_scale(ax, values: np.ndarray) -> None:
-    v = np.asarray(values, float)
+def _y_scale(ax, lines: np.ndarray) -> None:
+    """Log scale when the lines (medians) are positive and span decades (a band below 0 is clipped);
+    symmetric log when they change sign and span decades; linear otherwise."""
+    v = np.asarray(lines, float)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return
     if v.min() > 0 and v.max() / v.min() > 30:
         ax.set_yscale("log")
+        # a checkpoint where R_t happens to be ~0 would stretch the axis over many empty decades
+        ax.set_ylim(bottom=max(v.min(), float(np.quantile(v, 0.01))) / 2)
     elif v.min() <= 0 and np.abs(v).max() > 30 * max(np.median(np.abs(v)), 1e-12):
-        ax.set_yscale("symlog", linthresh=max(np.quantile(np.abs(v), 0.2), 1e-6))
+        ax.set_yscale("symlog", linthresh=max(np.quantile(np.abs(v[v != 0]), 0.1) if np.any(v) else 1.0, 1e-9))
 
 
 # ---------------------------------------------------------------- run figures
@@ -81,6 +86,14 @@ def load_run(path: str | Path) -> dict:
         series.append({"label": m["label"], "stem": stem, **io.read_npz(path / "traces" / f"{stem}.npz")})
     exp = io.read_json(path / "experiment.json") if (path / "experiment.json").exists() else {}
     return {"config": cfg, "series": series, "experiment": exp}
+
+
+def _title(cfg: dict, exp: dict) -> str:
+    """An experiment's own title with T and the number of seeds, or one made from the configuration."""
+    if not exp.get("title"):
+        return default_title(cfg)
+    seeds = len(cfg["seeds"])
+    return f"{exp['title']};  T = {cfg['T']:,}" + (f", {seeds} seeds" if seeds > 1 else "")
 
 
 def default_title(cfg: dict) -> str:
@@ -115,8 +128,7 @@ def regret_axes(ax, data: dict) -> None:
     colors = _colors(len(series))
     allv = []
     for s, c in zip(series, colors):
-        median_band(ax, s["t"], s["avg_regret"], s["label"], c)
-        allv.append(np.asarray(s["avg_regret"])[len(s["t"]) // 10 :].ravel())
+        allv.append(median_band(ax, s["t"], s["avg_regret"], s["label"], c)[1:])  # R_1 is often exactly 0
     fl = cfg["problem"].get("failure_level")
     if fl is not None:
         ax.axhline(fl, color="0.3", ls="--", lw=1, label=f"failure level {fl:.4g} (closed form)")
@@ -137,12 +149,13 @@ def iterate_axes(ax, data: dict) -> None:
     if d == 1:
         for s, c in zip(series, colors):
             median_band(ax, s["t"], s["x"][..., 0], s["label"], c)
-        xs = np.unique(np.round(series[0]["x_star"][:, 0], 12))
-        for i, v in enumerate(xs):
-            ax.axhline(v, color="k", ls=":", lw=1.2, label="x* (best fixed point in hindsight)" if i == 0 else None)
-        if "x_opt" in series[0]:
-            ax.axhline(float(series[0]["x_opt"].reshape(-1)[0]), color="0.4", ls="-.", lw=1,
-                       label="argmin of the expected loss")
+        if "x_opt" in series[0]:  # stochastic: the minimizer of E f; x* in hindsight varies with the seed
+            ax.axhline(float(series[0]["x_opt"].reshape(-1)[0]), color="k", ls=":", lw=1.2,
+                       label="x* = argmin of the expected loss")
+        else:
+            xs = np.unique(np.round(series[0]["x_star"][:, 0], 12))
+            for i, v in enumerate(xs):
+                ax.axhline(v, color="k", ls=":", lw=1.2, label="x* (best fixed point in hindsight)" if i == 0 else None)
         ax.set_ylabel("iterate  x_t")
     else:
         for s, c in zip(series, colors):
@@ -163,7 +176,7 @@ def lr_axes(ax, data: dict) -> None:
         q = np.asarray(s["lr_quantiles"])  # (K, B, Q): quantiles over coordinates
         levels = list(np.asarray(s["lr_quantile_levels"]))
         lo, mid, hi = (q[..., levels.index(v)] for v in (0.0, 0.5, 1.0))
-        med = lambda a: np.nanmedian(a, axis=1)  # noqa: E731  over seeds
+        med = lambda a: np.nanmedian(a, axis=1)
         if s["x"].shape[-1] == 1:
             ax.plot(s["t"], med(mid), color=c, label=s["label"])
         else:
@@ -205,7 +218,7 @@ def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None)
     path = Path(path)
     data = load_run(path)
     exp = data["experiment"]
-    title = exp.get("title") or default_title(data["config"])
+    title = _title(data["config"], exp)
     names = names or exp.get("figures") or ["overview", "regret", "iterate", "lr"]
     stochastic = "expected_gap" in data["series"][0]
     if stochastic and "gap" not in names:
@@ -215,12 +228,21 @@ def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None)
         what, panels = RUN_FIGURES[name]
         if name == "gap" and not stochastic:
             continue
+        if name == "overview" and stochastic:
+            what, panels = "average regret, expected-loss gap and iterate side by side", [
+                regret_axes, gap_axes, iterate_axes]
         fig, axes = _figure(len(panels))
         for ax, draw in zip(axes, panels):
             draw(ax, data)
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(_wrap(title, 75 * len(panels)), fontsize=11)
         out.append(_save(fig, path, name, fmt, what, data["config"], exp))
     return out
+
+
+def _wrap(title: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) if len(title) > width else title
 
 
 # ---------------------------------------------------------------- sweep figures
@@ -363,7 +385,7 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
     _, rows = read_sweep_csv(path / "sweep.csv")
     grid = cfg["grid"]
     names = list(grid)
-    title = exp.get("title") or default_title(cfg)
+    title = _title(cfg, exp)
     out = []
     for m in cfg["methods"]:
         if len(names) == 0:
@@ -386,7 +408,8 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
             axes[1].set_title("distance of x_T from x*")
             suffix = "".join(f"_{k}={io.fmt_cell(v)}" for k, v in fixed.items())
             extra = ", ".join(f"{k} = {v}" for k, v in fixed.items())
-            fig.suptitle(f"{m['label']} · {title}" + (f" · {extra}" if extra else ""), fontsize=11)
+            head = f"{m['label']} · {title}" if len(cfg["methods"]) > 1 or not exp.get("title") else title
+            fig.suptitle(_wrap(head + (f" · {extra}" if extra else ""), 130), fontsize=11)
             what = f"heat maps of R_T/T and ‖x_T − x*‖ over {xname} × {yname} for {m['label']}"
             out.append(_save(fig, path, f"heatmap_{m['name']}-{m['convention']}{suffix}", fmt, what, cfg, exp))
     return out
@@ -412,7 +435,7 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
         ax.set_ylabel(lab + " (median over seeds)")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=9)
-    fig.suptitle(f"{m['label']} · {title}", fontsize=11)
+    fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)
     what = f"R_T/T and ‖x_T − x*‖ against {xname} for {m['label']}"
     return _save(fig, path, f"sweep_{m['name']}-{m['convention']}", fmt, what, cfg, exp)
 

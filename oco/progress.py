@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from typing_extensions import Self
+
 
 class ProgressBar:
     """Callable with the number of rounds just done, as ``oco.simulate(progress=...)`` expects.
@@ -20,7 +22,7 @@ class ProgressBar:
         self._bar = None
         self._task = None
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,8 +11,8 @@ A run folder holds
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def validate(cfg: Config) -> None:
 
     for ms in cfg.methods:
         try:
-            simulate(cfg.problem, ms.name, 1, convention=ms.convention, x0=cfg.x0, domain=cfg.domain,
+            simulate(cfg.problem, ms.name, 1, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                      seed=_seed_arg(cfg), checkpoints=[1], **ms.given)
         except ValueError as e:
             raise ConfigError(str(e)) from None
@@ -42,7 +42,7 @@ def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[
     from .api import simulate
 
     return [
-        simulate(cfg.problem, ms.name, cfg.T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain,
+        simulate(cfg.problem, ms.name, cfg.T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                  seed=_seed_arg(cfg), progress=progress, **cfg.checkpoint_kwargs(), **ms.given)
         for ms in cfg.methods
     ]

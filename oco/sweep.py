@@ -15,9 +15,9 @@ heat maps. ``--resume`` skips finished shards; the final sweep.csv is byte-ident
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None,
         values = [points[pi][j] for pi in pis]
         hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
     seeds = np.asarray([cfg.seeds[row_index(cfg, i)[2]] for i in rows], dtype=np.int64)
-    return simulate(cfg.problem, ms.name, T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain,
+    return simulate(cfg.problem, ms.name, T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                     seed=seeds, progress=progress, **kw, **hyper)
 
 
