@@ -133,9 +133,11 @@ class ReddiThm3(TwoPointLinear):
 
     E f(x) = (pC − (1 − p))x = δx, so x* = −1 and F(x*) = −δ for δ > 0. Theorem 3: for β1 < √β2 a large
     enough C makes Adam fail; stuck at +1, R_T/T → 2δ (the expected gap F(1) − F(−1) = 2δ as well).
-    AMSGrad converges to −1. Reddi et al.'s Figure 1 (stochastic) is 10× the instance C = 101, δ = 0.02.
+    AMSGrad converges to −1. Reddi et al.'s Figure 1 (stochastic) is 10× the instance C = 101, δ = 0.02;
+    the default δ = 0.2 makes the expected drift 10× larger, so that AMSGrad's convergence shows within 10⁴–10⁵
+    rounds, and Adam (β1 = 0.9, β2 = 0.99, α_t = α/√t) still goes to +1 (checked in tests/test_problems.py).
 
-    Parameters: C (101), delta (0.02). p = (1 + δ)/(C + 1) must lie in [0, 1].
+    Parameters: C (101), delta (0.2). p = (1 + δ)/(C + 1) must lie in [0, 1].
     """
 
     name = "reddi-thm3"
@@ -143,7 +145,7 @@ class ReddiThm3(TwoPointLinear):
     param_help = {"C": "the rare large gradient, C > 0", "delta": "E f(x) = δx; the failure level is 2δ"}
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
 
-    def __init__(self, C: float = 101.0, delta: float = 0.02):
+    def __init__(self, C: float = 101.0, delta: float = 0.2):
         self.C = real("C", C, lo=0.0, lo_open=True)
         self.delta = real("delta", delta)
         p = (1.0 + self.delta) / (self.C + 1.0)
