@@ -11,7 +11,8 @@ from .methods import get_method
 from .projections import Domain, make_domain
 from .result import Result
 
-BACKENDS = ("numpy",)
+BACKENDS = ("auto", "numpy", "numba", "torch")
+AUTO_NUMBA_T = 200_000  # from this horizon on, "auto" compiles (a few seconds, once: kernels are cached)
 
 
 def resolve_problem(problem, params: dict | None = None):
@@ -40,7 +41,7 @@ def simulate(
     checkpoints: int | np.ndarray = 100,
     checkpoint_every: int | None = None,
     progress: Callable[[int], None] | None = None,
-    backend: str = "numpy",
+    backend: str = "auto",
     **hyperparameters: Any,
 ) -> Result:
     """Run ``method`` on ``problem`` for T rounds, for every configuration of a batch at once.
@@ -50,7 +51,9 @@ def simulate(
     ``"box"``/``"ball"``/``"none"`` (with ``radius``); default: the problem's own ([−1, 1] for the
     counterexamples). ``checkpoints``: how many log-spaced rounds to record, or the rounds themselves;
     ``checkpoint_every=k`` records every k-th round instead. ``backend``: one of ``oco.BACKENDS`` (the
-    NumPy engine is the reference; the others must agree with it to round-off).
+    NumPy engine is the reference; the others agree with it to round-off). ``auto`` takes the compiled
+    numba kernel when T ≥ 200 000 and the problem is a linear sequence, NumPy otherwise — a choice that
+    depends on the run's settings only, never on the batch, so a run and its sweep cell match exactly.
 
     >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
     >>> float(r.x_final[0, 0])
@@ -99,4 +102,26 @@ def simulate(
         cks = np.unique(np.asarray(checkpoints, dtype=np.int64))
         if cks[0] < 1 or cks[-1] > T:
             raise ValueError(f"checkpoints must lie in [1, T={T}]")
+    if backend == "auto":
+        from .backends import numba_kernel
+
+        if T >= AUTO_NUMBA_T and numba_kernel.importable() and numba_kernel.supports(prob, dom) is None:
+            backend = "numba"
+    if backend == "numba":
+        from .backends import numba_kernel
+
+        why = numba_kernel.supports(prob, dom) if numba_kernel.importable() else "numba is not installed"
+        if why is None:
+            return numba_kernel.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
+        _notice(f"oco: the numba backend cannot run this ({why}); using numpy")
+    elif backend == "torch":
+        from .backends import torch_backend
+
+        return torch_backend.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
     return engine.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
+
+
+def _notice(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr)

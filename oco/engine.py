@@ -21,7 +21,7 @@ import numpy as np
 from .methods import Method
 from .projections import Domain
 from .result import LR_QUANTILES, Checkpoints, Result
-from .schedules import beta1_t, step_size
+from .schedules import clock_pieces
 
 CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.BLOCK keeps blocks whole)
 
@@ -63,7 +63,7 @@ def run(
     B, d = x0.shape
     x = x0.astype(float, copy=True)
     env = init_env(method, h, x)
-    pieces = method.all_pieces
+    pieces = [*clock_pieces(h), *method.all_pieces]
     uniq, seed_index = np.unique(seeds, return_inverse=True)
     cum, comp = np.zeros(B), np.zeros(B)  # Neumaier-compensated Σ f_t(x_t)
     active = np.ones(B, bool)
@@ -74,7 +74,7 @@ def run(
     wd = h.get("weight_decay")
     decay = wd is not None and bool(np.any(wd != 0))
     decoupled = decay and h.get("decoupled_weight_decay", False)
-    has_b1t = "beta1_schedule" in h
+    n_clock = len(pieces) - len(method.all_pieces) + len(method.clock)
 
     K = len(checkpoints)
     ck_loss = np.full((K, B), np.nan)
@@ -88,15 +88,14 @@ def run(
             chunk = np.stack([problem.data(int(s), t, n) for s in uniq])
             for j in range(n):
                 loss, g = problem.loss_grad(x, chunk[seed_index, j])
-                a = step_size(h, t)
-                env["t"], env["a"] = t, a
-                if has_b1t:
-                    env["b1t"] = beta1_t(h, t)
+                env["t"] = t
+                for piece in pieces[:n_clock]:
+                    piece(env)
                 if decay and not decoupled:
                     g = g + wd * x
                 env["g"] = g
-                env["x"] = x * (1.0 - a * wd) if decoupled else x
-                for piece in pieces:
+                env["x"] = x * (1.0 - env["a"] * wd) if decoupled else x
+                for piece in pieces[n_clock:]:
                     piece(env)
                 eta = np.broadcast_to(env["eta"], x.shape)
                 x_new = domain.project(env["xhat"], 1.0 / eta)
@@ -127,6 +126,15 @@ def run(
             if progress is not None:
                 progress(n)
 
+    return finish(problem, method, h, seeds, T, x, domain, checkpoints, cum + comp, active, diverged_at,
+                  gamma_neg, lr_min, lr_max, ck_loss, ck_x, ck_lr)
+
+
+def finish(problem, method, h, seeds, T, x, domain, checkpoints, total, active, diverged_at, gamma_neg,
+           lr_min, lr_max, ck_loss, ck_x, ck_lr) -> Result:
+    """Comparators, regret traces and the result object, for every backend alike."""
+    uniq, seed_index = np.unique(seeds, return_inverse=True)
+    K, d = len(checkpoints), x.shape[1]
     # comparators: per unique seed, at the checkpoints and at T
     ts = np.unique(np.concatenate([checkpoints, [T]]))
     best = np.zeros((len(uniq), len(ts)))
@@ -143,7 +151,6 @@ def run(
         expected_gap = problem.expected_loss(x) - f_star
         ck_gap = np.stack([problem.expected_loss(ck_x[i]) - f_star for i in range(K)])
 
-    total = cum + comp
     return Result(
         problem=problem.name,
         method=method.name,

@@ -80,8 +80,7 @@ class Ball(Domain):
         if weights is None:
             x[outside] = yo * (r / norm[outside])[:, None]
             return x
-        w = np.broadcast_to(weights, y.shape)[outside]
-        x[outside] = _weighted_ball(yo, w, r)
+        x[outside] = _weighted_ball(yo, np.broadcast_to(weights, y.shape)[outside], r)
         return x
 
     def contains(self, x, tol=1e-12):
@@ -92,34 +91,82 @@ class Ball(Domain):
 
 
 def _weighted_ball(y: np.ndarray, w: np.ndarray, r: float, iters: int = 100) -> np.ndarray:
-    """argmin Σ w_i (x_i − y_i)² s.t. ‖x‖ ≤ r for rows with ‖y‖ > r; w ≥ 0 (w = 0: a free coordinate)."""
-    if np.all(w == w[:, :1]) and np.all(w > 0):  # equal weights: the Euclidean projection
-        return y * (r / np.sqrt(np.sum(y * y, axis=-1)))[:, None]
+    """argmin Σ w_i (x_i − y_i)² s.t. ‖x‖ ≤ r for rows with ‖y‖ > r; w ≥ 0 (w = 0: a free coordinate).
+
+    Row by row (each row stops when its own λ has converged), so a row's result never depends on the
+    other rows of the batch; ``weighted_ball_row`` is the same iteration for one row, for compiled kernels.
+    """
     w = np.where(np.isfinite(w), w, np.finfo(float).max)
     lam = np.zeros(len(y))
-    hi = np.max(w, axis=-1) * np.sqrt(np.sum(y * y, axis=-1)) / r  # ‖x(hi)‖ ≤ r
     lo = np.zeros(len(y))
+    hi = np.max(w, axis=-1) * np.sqrt(np.sum(y * y, axis=-1)) / r  # ‖x(hi)‖ ≤ r
+    running = np.ones(len(y), bool)
     for _ in range(iters):
         with np.errstate(divide="ignore", invalid="ignore"):
             den = w + lam[:, None]
             x = np.where(den > 0, w * y / den, 0.0)
             n = np.sqrt(np.sum(x * x, axis=-1))
             too_big = n > r
-            lo = np.where(too_big, lam, lo)
-            hi = np.where(too_big, hi, lam)
+            lo = np.where(running & too_big, lam, lo)
+            hi = np.where(running & ~too_big, lam, hi)
             # Newton on φ(λ) = 1/‖x(λ)‖ − 1/r, φ'(λ) = Σ x_i²/(w_i+λ) / ‖x‖³
-            dphi = np.sum(np.where(den > 0, x * x / den, 0.0), axis=-1) / n**3
-            step = (1.0 / n - 1.0 / r) / dphi
-            new = lam - step
+            dphi = np.sum(np.where(den > 0, x * x / den, 0.0), axis=-1) / (n * n * n)
+            new = lam - (1.0 / n - 1.0 / r) / dphi
         new = np.where(np.isfinite(new) & (new > lo) & (new < hi), new, 0.5 * (lo + hi))
-        if np.all(np.abs(new - lam) <= 1e-15 * np.maximum(1.0, np.abs(lam))):
-            lam = new
+        converged = np.abs(new - lam) <= 1e-15 * np.maximum(1.0, np.abs(lam))
+        lam = np.where(running, new, lam)
+        running &= ~converged
+        if not running.any():
             break
-        lam = new
     den = w + lam[:, None]
     x = np.where(den > 0, w * y / den, 0.0)
     n = np.sqrt(np.sum(x * x, axis=-1))
     return x * np.minimum(1.0, r / np.where(n > 0, n, 1.0))[:, None]  # round-off: land exactly inside
+
+
+def weighted_ball_row(y, w, r, out, iters=100):
+    """``_weighted_ball`` for one row y (d,), written with scalar loops so a compiled kernel can run it."""
+    d = y.shape[0]
+    big = np.finfo(np.float64).max
+    hi = 0.0
+    ny = 0.0
+    for j in range(d):
+        wj = w[j] if np.isfinite(w[j]) else big
+        hi = max(hi, wj)
+        ny += y[j] * y[j]
+    hi = hi * np.sqrt(ny) / r
+    lam, lo = 0.0, 0.0
+    for _ in range(iters):
+        nn = 0.0
+        dd = 0.0
+        for j in range(d):
+            wj = w[j] if np.isfinite(w[j]) else big
+            den = wj + lam
+            xj = wj * y[j] / den if den > 0 else 0.0
+            nn += xj * xj
+            dd += xj * xj / den if den > 0 else 0.0
+        n = np.sqrt(nn)
+        if n > r:
+            lo = lam
+        else:
+            hi = lam
+        new = lam - (1.0 / n - 1.0 / r) / (dd / (n * n * n))
+        if not (np.isfinite(new) and new > lo and new < hi):
+            new = 0.5 * (lo + hi)
+        converged = abs(new - lam) <= 1e-15 * max(1.0, abs(lam))
+        lam = new
+        if converged:
+            break
+    nn = 0.0
+    for j in range(d):
+        wj = w[j] if np.isfinite(w[j]) else big
+        den = wj + lam
+        out[j] = wj * y[j] / den if den > 0 else 0.0
+        nn += out[j] * out[j]
+    n = np.sqrt(nn)
+    scale = min(1.0, r / (n if n > 0 else 1.0))
+    for j in range(d):
+        out[j] *= scale
 
 
 @dataclass(frozen=True)

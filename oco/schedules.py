@@ -1,7 +1,5 @@
-"""Step-size schedules α_t and first-moment schedules β1t.
-
-Every schedule is a pure function of the round t (1-based) and the (B, 1) hyperparameter arrays, so a batch
-of configurations with different α or β1 is one call.
+"""Step-size schedules α_t and first-moment schedules β1t, as pieces: elementwise functions of named
+arguments (the round t and per-configuration hyperparameters), so every backend runs the same source.
 
 Step sizes (``schedule``):
     const   α_t = α
@@ -20,42 +18,57 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
-STEP_SCHEDULES = ("const", "sqrt", "sgdr")
-BETA1_SCHEDULES = ("const", "exp", "inv")
-
-
-def sgdr_position(t: int, t0: int, mult: float) -> tuple[int, int]:
-    """(T_cur, T_i) of round t for SGDR with first cycle t0 and cycle growth mult."""
-    cur, length = t - 1, t0
+def sgdr_position(t, sgdr_t0, sgdr_mult):
+    """(T_cur, T_i) of round t for SGDR with first cycle sgdr_t0 and integer cycle growth sgdr_mult."""
+    cur, length = t - 1, sgdr_t0
     while cur >= length:
         cur -= length
-        length = int(round(length * mult))
+        length *= sgdr_mult
     return cur, length
 
 
-def step_size(h: dict, t: int) -> np.ndarray:
-    """α_t for round t, shape (B, 1)."""
-    alpha, kind = h["alpha"], h.get("schedule", "const")
-    if kind == "const":
-        return alpha
-    if kind == "sqrt":
-        return alpha / math.sqrt(t)
-    if kind == "sgdr":
-        cur, length = sgdr_position(t, int(h["sgdr_t0"]), float(h["sgdr_mult"]))
-        alpha_min = h["alpha_min"]
-        return alpha_min + 0.5 * (alpha - alpha_min) * (1.0 + math.cos(math.pi * cur / length))
-    raise ValueError(f"schedule must be one of {STEP_SCHEDULES}, got {kind!r}")
+def const_step(alpha):
+    return alpha
 
 
-def beta1_t(h: dict, t: int) -> np.ndarray:
-    """β1t for round t, shape (B, 1)."""
-    beta1, kind = h["beta1"], h.get("beta1_schedule", "const")
-    if kind == "const":
-        return beta1
-    if kind == "exp":
-        return beta1 * h["lam"] ** (t - 1)
-    if kind == "inv":
-        return beta1 / t
-    raise ValueError(f"beta1_schedule must be one of {BETA1_SCHEDULES}, got {kind!r}")
+def sqrt_step(alpha, t):
+    return alpha / math.sqrt(t)
+
+
+def sgdr_step(alpha, alpha_min, t, sgdr_t0, sgdr_mult):
+    cur, length = sgdr_position(t, sgdr_t0, sgdr_mult)
+    return alpha_min + 0.5 * (alpha - alpha_min) * (1.0 + math.cos(math.pi * cur / length))
+
+
+def beta1_const(beta1):
+    return beta1
+
+
+def beta1_exp(beta1, lam, t):
+    return beta1 * lam ** (t - 1)
+
+
+def beta1_inv(beta1, t):
+    return beta1 / t
+
+
+STEP_SCHEDULES = {"const": const_step, "sqrt": sqrt_step, "sgdr": sgdr_step}
+BETA1_SCHEDULES = {"const": beta1_const, "exp": beta1_exp, "inv": beta1_inv}
+
+
+def clock_pieces(h: dict) -> list:
+    """The schedule pieces a run needs: α_t → ``a`` and, where the row has a β1 schedule, β1t → ``b1t``."""
+    from .methods import P
+
+    out = [P(STEP_SCHEDULES[h.get("schedule", "const")], "a")]
+    if "beta1_schedule" in h:
+        out.append(P(BETA1_SCHEDULES[h["beta1_schedule"]], "b1t"))
+    return out
+
+
+def step_size(h: dict, t: int):
+    """α_t for hyperparameters h (a convenience for plots and tests)."""
+    env = {**h, "t": t}
+    clock_pieces(h)[0](env)
+    return env["a"]

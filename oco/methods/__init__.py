@@ -56,8 +56,23 @@ class P:
             for n in names:
                 env[n] = value
 
+    def rebind(self, namespace: dict) -> "P":
+        """The same piece with its operations (and the pieces it calls) taken from ``namespace``."""
+        q = P.__new__(P)
+        q.fn, q.args, q.outs = rebind(self.fn, namespace), self.args, self.outs
+        return q
+
     def __repr__(self):
         return f"P({self.fn.__name__}, {' '.join('='.join(o) for o in self.outs)!r})"
+
+
+def rebind(fn: Callable, namespace: dict) -> Callable:
+    """fn with its global names looked up in ``namespace`` first: how a backend substitutes its own
+    where/sqrt/maximum… for NumPy's without a second copy of the piece."""
+    import types
+
+    g = {**fn.__globals__, **namespace}
+    return types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 @dataclass(frozen=True)

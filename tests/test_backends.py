@@ -1,0 +1,123 @@
+"""Every backend agrees with the NumPy engine (the reference) in float64 on the method × problem matrix."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import oco
+from oco.methods import conventions_of
+from problems.base import PeriodicLinear, Problem
+
+ROWS = [(n, c) for n in oco.method_names() for c in conventions_of(n)]
+BACKENDS = [b for b in ("numba", "torch") if importlib.util.find_spec(b)]
+
+
+def _covering_rows():
+    """A few rows that between them use every piece of the table (a greedy set cover)."""
+    fns = {r: {p.fn for p in oco.get_method(*r).all_pieces} for r in ROWS}
+    left, chosen = set().union(*fns.values()), []
+    while left:
+        best = max(ROWS, key=lambda r: len(fns[r] & left))
+        chosen.append(best)
+        left -= fns[best]
+    return chosen
+
+
+COVER = _covering_rows()
+
+
+def _matrix():
+    """torch (nothing to compile) on every row; numba on the covering rows, on every row with -m slow."""
+    for backend in BACKENDS:
+        for row in ROWS:
+            slow = backend == "numba" and row not in COVER
+            yield pytest.param(backend, *row, marks=[pytest.mark.slow] if slow else [])
+
+
+class Sequence(Problem):
+    name = "test-sequence"
+
+    def __init__(self, g):
+        self.g = np.asarray(g, float)
+        self.d = self.g.shape[1]
+
+    def data(self, seed, t0, n):
+        rng = np.random.default_rng(seed)  # a different sequence per seed, the same whatever the chunk
+        g = self.g * rng.choice([-1.0, 1.0], size=self.g.shape)
+        return g[t0 - 1 : t0 - 1 + n]
+
+
+def _hyper(name, convention):
+    """A batch of 3 configurations: the defaults, and two with other step sizes and, where present, β's."""
+    m = oco.get_method(name, convention)
+    hp = {"alpha": np.array([m.hypers["alpha"].default, 0.05, 0.3])}
+    if "beta1" in m.hypers:
+        hp["beta1"] = np.array([0.9, 0.0, 0.5])
+    if "beta2" in m.hypers:
+        hp["beta2"] = np.array([0.999, 0.9, 0.99])
+    if "weight_decay" in m.hypers:
+        hp["weight_decay"] = np.array([0.0, 0.01, 0.1])
+    if "momentum" in m.hypers:
+        hp["momentum"] = np.array([0.0, 0.9, 0.5])
+    return hp
+
+
+def _agree(a, b, rtol=1e-12):
+    np.testing.assert_array_equal(a.diverged, b.diverged)
+    for field in ("x_final", "cumulative_loss", "lr_min", "lr_max"):
+        np.testing.assert_allclose(getattr(b, field), getattr(a, field), rtol=rtol, atol=1e-300, err_msg=field)
+    np.testing.assert_allclose(b.checkpoints.x, a.checkpoints.x, rtol=rtol, atol=1e-13)
+    np.testing.assert_allclose(b.checkpoints.avg_regret, a.checkpoints.avg_regret, rtol=rtol, atol=1e-12)
+    # a count of strict inequalities between learning rates: a round-off tie may flip a round or two
+    assert np.all(np.abs(b.gamma_negative_rounds - a.gamma_negative_rounds) <= 2)
+
+
+@pytest.mark.parametrize("backend, name, convention", list(_matrix()))
+def test_backend_matches_numpy_on_every_method(backend, name, convention):
+    rng = np.random.default_rng(7)
+    p = Sequence(rng.normal(0.2, 1.0, (300, 3)) * np.array([1e-3, 1.0, 30.0]))
+    hp = _hyper(name, convention)
+    seeds = np.array([0, 1, 0])
+    ref = oco.simulate(p, name, T=300, convention=convention, seed=seeds, checkpoints=30, **hp)
+    got = oco.simulate(p, name, T=300, convention=convention, seed=seeds, checkpoints=30, backend=backend, **hp)
+    _agree(ref, got)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("domain", ["ball", "none"])
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "sgd", "adagrad"])
+def test_backend_matches_numpy_on_other_domains(backend, domain, name):
+    rng = np.random.default_rng(3)
+    p = Sequence(rng.normal(0.0, 1.0, (200, 4)))
+    hp = dict(alpha=np.array([0.1, 0.5]), schedule="sqrt")
+    ref = oco.simulate(p, name, T=200, domain=domain, seed=np.array([0, 1]), **hp)
+    got = oco.simulate(p, name, T=200, domain=domain, seed=np.array([0, 1]), backend=backend, **hp)
+    _agree(ref, got, rtol=1e-11)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backend_reproduces_reddi_and_divergence(backend):
+    T = 5000
+    b1 = np.array([0.0, 0.9, 0.9])
+    kw = dict(T=T, alpha=0.5, beta1=b1, beta2=0.99, schedule="sqrt", beta1_schedule="exp", lam=0.999)
+    _agree(oco.simulate("reddi-online", "adam", **kw), oco.simulate("reddi-online", "adam", backend=backend, **kw))
+    p = Sequence(np.r_[np.zeros((5, 1)), np.full((20, 1), 1e300)])
+    kw = dict(T=25, alpha=np.array([1e-300, 1e10]), domain="none", checkpoint_every=1)
+    ref, got = oco.simulate(p, "sgd", **kw), oco.simulate(p, "sgd", backend=backend, **kw)
+    assert list(got.diverged) == [False, True] and got.diverged_at[1] == ref.diverged_at[1] == 6
+    _agree(ref, got)
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba not installed")
+def test_parallel_numba_kernel_matches(monkeypatch):
+    monkeypatch.setenv("OCO_NUMBA_PARALLEL", "1")
+    b1, b2 = np.meshgrid(np.linspace(0, 0.99, 10), np.linspace(0.5, 0.999, 10))
+    kw = dict(T=3000, alpha=0.5, beta1=b1.ravel(), beta2=b2.ravel(), schedule="sqrt")
+    _agree(oco.simulate("reddi-online", "amsgrad", **kw),
+           oco.simulate("reddi-online", "amsgrad", backend="numba", **kw))
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(ValueError, match="backend"):
+        oco.simulate(PeriodicLinear(), "adam", T=10, backend="jax")
