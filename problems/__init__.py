@@ -68,7 +68,9 @@ def get_problem(name: str, **params) -> Problem:
     known = cls.parameters()
     for key in params:
         if key not in known:
-            near = [k for k in known if k.lower() == key.lower()] or difflib.get_close_matches(key, known, n=1)
+            near = [k for k in known if k.lower() == key.lower()] or difflib.get_close_matches(
+                key, known, n=1
+            )
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             takes = ", ".join(known) if known else "no parameters"
             raise ValueError(f"problem {name!r} has no parameter {key!r}{hint}; it takes: {takes}")

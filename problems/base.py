@@ -24,8 +24,9 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,7 +40,9 @@ def block_rng(seed: int, block: int, stream: int = 0) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block))))
 
 
-def blocked(seed: int, t0: int, n: int, draw: Callable[[np.random.Generator, int, int], np.ndarray]) -> np.ndarray:
+def blocked(
+    seed: int, t0: int, n: int, draw: Callable[[np.random.Generator, int, int], np.ndarray]
+) -> np.ndarray:
     """Rounds t0..t0+n−1 of a random sequence drawn block by block: draw(rng, first_round, size).
 
     ``draw`` should be a bound method (``self._draw``), so that the block cache recognises it across calls.

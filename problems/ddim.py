@@ -180,8 +180,8 @@ class StochasticQuadratic(Problem):
 
 
 def weighted_projection(y: np.ndarray, w: np.ndarray, domain) -> np.ndarray:
-    """argmin_{x∈F} Σ_j w_j (x_j − y_j)² for each row: the minimiser of a separable quadratic with curvatures w
-    and centre y. Box: clipping; ball: the weighted projection (a 1-D root find); unconstrained: y."""
+    """argmin_{x∈F} Σ_j w_j (x_j − y_j)² for each row: the minimiser of a separable quadratic with
+    curvatures w and centre y. Box: clipping; ball: the weighted projection (a 1-D root find); unconstrained: y."""
     if isinstance(domain, Box):
         return np.clip(y, domain.lo, domain.hi)
     if isinstance(domain, Ball):

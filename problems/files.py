@@ -90,7 +90,9 @@ class FileSequence(Problem):
         bad = ~np.isfinite(g)
         if bad.any():
             t, j = np.argwhere(bad)[0]
-            raise ValueError(f"problem file {path}: non-finite value {g[t, j]} at round {t + 1}, coordinate {j}")
+            raise ValueError(
+                f"problem file {path}: non-finite value {g[t, j]} at round {t + 1}, coordinate {j}"
+            )
         g.setflags(write=False)
         self.g, self.path = g, str(path)
         self.T, self.d = g.shape
@@ -101,12 +103,14 @@ class FileSequence(Problem):
 
     def data(self, seed, t0, n):
         if t0 - 1 + n > self.T:
-            raise ValueError(f"problem file {self.path} has {self.T} rounds; round {t0 - 1 + n} was asked for")
+            raise ValueError(
+                f"problem file {self.path} has {self.T} rounds; round {t0 - 1 + n} was asked for"
+            )
         return self.g[t0 - 1 : t0 - 1 + n]
 
 
 def load_file(path: str | os.PathLike) -> FileSequence:
-    """Read a linear loss sequence from ``path`` (.npy, .npz or .csv); ValueError with one line naming the file
-    if it is missing, unreadable, empty, non-numeric, non-finite or of the wrong shape."""
+    """Read a linear loss sequence from ``path`` (.npy, .npz or .csv); ValueError with one line naming the
+    file if it is missing, unreadable, empty, non-numeric, non-finite or of the wrong shape."""
     path = os.fspath(path)
     return FileSequence(_read(path), path)

@@ -9,7 +9,8 @@ The task ("is today a high-volume day?"): for day t (from the 21st on), label y_
 the median log volume of the 20 previous days, else −1; features (z-scored over the data set) |r_t|,
 log(high_t/low_t), |log(open_t/close_{t−1})|, r_t with r_t = log(close_t/close_{t−1}), plus an intercept.
 1027 examples, d = 5, about half of them positive; volume and volatility are correlated, so the best
-linear classifier reaches about 72 % accuracy and a mean logistic loss of about 0.564 (log 2 ≈ 0.693 at x = 0).
+linear classifier reaches about 72 % accuracy and a mean logistic loss of about 0.564
+(log 2 ≈ 0.693 at x = 0).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.optimize import minimize
 
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import Problem, blocked, block_rng, choice, real
+from .base import Problem, block_rng, blocked, choice, real
 
 WINDOW = 20
 
@@ -49,7 +50,9 @@ def goog_volume_data() -> tuple[np.ndarray, np.ndarray]:
     return X, labels
 
 
-def logistic_loss_grad(w: np.ndarray, X: np.ndarray, y: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray]:
+def logistic_loss_grad(
+    w: np.ndarray, X: np.ndarray, y: np.ndarray, c: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Σ_i c_i log(1 + exp(−y_i ⟨X_i, w⟩)) and its gradient (stable for any margin)."""
     z = y * (X @ w)
     loss = float(np.sum(c * np.logaddexp(0.0, -z)))
@@ -87,8 +90,15 @@ def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndar
     elif not isinstance(domain, Unconstrained):
         raise TypeError(f"no comparator for {domain!r}")
     x0 = domain.project(x0[None])[0]
-    res = minimize(fun, x0, jac=True, method="SLSQP", bounds=bounds, constraints=constraints,
-                   options={"ftol": 1e-15, "maxiter": 1000})
+    res = minimize(
+        fun,
+        x0,
+        jac=True,
+        method="SLSQP",
+        bounds=bounds,
+        constraints=constraints,
+        options={"ftol": 1e-15, "maxiter": 1000},
+    )
     x = domain.project(res.x[None])[0]  # SLSQP may step outside by round-off
     return logistic_loss_grad(x, X, y, c)[0], x
 
@@ -99,8 +109,8 @@ class OnlineLogistic(Problem):
 
     Order: ``cyclic`` (i_t = (t − 1) mod N, epoch after epoch), ``shuffle`` (a fresh permutation each epoch,
     from the seed) or ``sample`` (i_t uniform, i.i.d.). The comparator is computed with scipy.optimize on
-    Σ_i c_i(t) ℓ_i(x), c_i(t) = how often example i appeared by round t. The expected loss is the mean loss over
-    the data set (the population of the sampled orders), F(x) = (1/N) Σ_i ℓ_i(x), with x* from scipy as well.
+    Σ_i c_i(t) ℓ_i(x), c_i(t) = how often example i appeared by round t. The expected loss is the mean loss
+    over the data set (the population of the sampled orders), F(x) = (1/N) Σ_i ℓ_i(x), with x* from scipy as well.
 
     Reddi et al. (2018, Section 6) ran logistic regression (on MNIST) with α_t = α/√t, β1 = 0.9 and
     β2 ∈ {0.99, 0.999}; ``suggested`` follows them.
