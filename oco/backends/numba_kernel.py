@@ -40,37 +40,37 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def where(c, a, b):
     return a if c else b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def sqrt(x):
     return math.sqrt(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def maximum(a, b):  # NaN-propagating, as np.maximum
     return a if (a >= b or a != a) else b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def minimum(a, b):
     return a if (a <= b or a != a) else b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def absolute(x):
     return abs(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def sign(x):
     return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model='numpy')
 def clip(x, lo, hi):
     return minimum(maximum(x, lo), hi)
 
@@ -82,7 +82,7 @@ floor = math.floor
 
 
 def _source(fn) -> str:
-    return "@njit(cache=True)\n" + textwrap.dedent(inspect.getsource(fn))
+    return "@njit(cache=True, error_model='numpy')\n" + textwrap.dedent(inspect.getsource(fn))
 
 
 def _helpers(used) -> list:
@@ -169,6 +169,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
         f"    xh = np.empty((d, {BLOCK}))",
         f"    et = np.empty((d, {BLOCK}))",
         f"    loss = np.empty({BLOCK})",
+        f"    gb = np.empty({BLOCK})",
         f"    ok = np.empty({BLOCK}, dtype=np.bool_)",
         f"    up = np.empty({BLOCK}, dtype=np.bool_)",
         "    xr = np.empty(d)",
@@ -184,8 +185,10 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
     body += [
         "            loss[ii] = 0.0",
         "        for j in range(d):",
+        "            for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
+        "                gb[ii] = G[sidx_[ii], k, j]",
         "            for ii in range(nbk):",
-        "                g = G[sidx_[ii], k, j]",
+        "                g = gb[ii]",
         "                x = x_[j, ii]",
         "                loss[ii] += g * x",
     ]
