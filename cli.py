@@ -41,7 +41,7 @@ class OcoGroup(TyperGroup):
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             typer.echo(f"Error: {e.format_message()}{hint}", err=True)
             sys.exit(e.exit_code)
-        except click.exceptions.Abort:
+        except typer.Abort:
             if not standalone_mode:
                 raise
             typer.echo("Aborted.", err=True)
@@ -285,6 +285,7 @@ def reproduce(
     out: Annotated[Path | None, typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
                                                 "with 'all', the parent folder, default figures/)")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace the files of an existing output folder")] = False,
+    backend: Backend = "numpy",
     fmt: Format = "png",
     quiet: Quiet = False,
 ) -> None:
@@ -296,9 +297,9 @@ def reproduce(
         names = experiments.select(experiment)
         targets = experiments.targets(names, out)
         for name in names:
-            experiments.prepare(name, targets[name], force)
+            experiments.prepare(name, targets[name], force, backend)
     for name in names:
-        files, seconds = experiments.reproduce(name, targets[name], list(_ARGV), fmt, quiet)
+        files, seconds = experiments.reproduce(name, targets[name], list(_ARGV), fmt, quiet, backend)
         typer.echo(f"{name}: {seconds:.1f} s → {', '.join(str(f) for f in files)}")
 
 

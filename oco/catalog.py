@@ -54,14 +54,17 @@ def describe(name: str) -> str:
     from .methods import CONVENTIONS, method_names
 
     key = name.strip()
+    parts = []  # a name can be a problem and an experiment on it at once (reddi-thm1, adopt-toy, …)
     if key.lower() in method_names():
-        return describe_method(key.lower())
+        parts.append(describe_method(key.lower()))
     if key in PROBLEMS:
-        return describe_problem(key)
+        parts.append(describe_problem(key))
     if key in EXPERIMENTS:
-        return describe_experiment(key)
+        parts.append(("experiment " if key in PROBLEMS else "") + describe_experiment(key))
     if key in CONVENTIONS:
-        return f"{key}: {CONVENTION_HELP.get(key, '')}"
+        parts.append(f"{key}: {CONVENTION_HELP.get(key, '')}")
+    if parts:
+        return "\n\n".join(parts)
     known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
     near = difflib.get_close_matches(key.lower(), known, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""

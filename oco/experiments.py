@@ -41,7 +41,7 @@ class Experiment:
     figures: tuple[str, ...] = ("overview", "regret", "iterate", "lr")
     title: str = ""
 
-    def resolve(self):
+    def resolve(self, backend: str = "numpy"):
         from .config import resolve
 
         named = {k: v for k, v in self.hypers.items() if k in ("alpha", "beta1", "beta2", "eps", "schedule")}
@@ -49,10 +49,10 @@ class Experiment:
         return resolve(
             self.kind, self.problem, list(self.methods), T=self.T, hypers=named, sets={**other, **self.sets},
             params=self.params, x0=self.x0, seeds=self.seeds, checkpoints=self.checkpoints,
-            checkpoint_every=self.checkpoint_every, grid=self.grid,
+            checkpoint_every=self.checkpoint_every, grid=self.grid, backend=backend,
         )
 
-    def command(self, out: str | None = None) -> str:
+    def command(self, out: str | None = None, backend: str = "numpy") -> str:
         """The equivalent ``oco run``/``oco sweep`` command line."""
         parts = ["oco", self.kind, self.problem]
         parts += [f"-m {m}" for m in self.methods]
@@ -74,6 +74,8 @@ class Experiment:
             parts.append(f"--checkpoint-every {self.checkpoint_every}")
         elif self.checkpoints != (200 if self.kind == "run" else 50):
             parts.append(f"--checkpoints {self.checkpoints}")
+        if backend != "numpy":
+            parts.append(f"--backend {backend}")
         parts.append(f"--out {out or 'DIR'}")
         return " ".join(parts)
 
@@ -111,16 +113,30 @@ _add(Experiment(
     description="Reddi et al. (2018) Theorem 1: C·x if t mod 3 = 1, else −x, with β1 = 0, β2 = 1/(1 + C²)",
     expected="Adam (β1 = 0, β2 = 1/(1 + C²)) goes to +1 and R_t/t → 2(C − 2)/3; AMSGrad and AdaGrad go to −1",
     kind="run", problem="reddi-thm1", methods=("adam", "amsgrad", "adagrad"), T=100_000, params={"C": 3.0},
+    hypers={"alpha": 0.474342, "beta1": 0.0, "beta2": 0.1, "schedule": "sqrt"},  # α = √(1 − β2)/2, the proof's
     title="Reddi et al. Theorem 1 (C = 3): β1 = 0, β2 = 1/(1 + C²) = 0.1, α_t = 0.474/√t (the proof's α)",
 ))
 _add(Experiment(
     name="adabound-small-lr",
     description="Luo et al. (2019) Section 3: −x, 2x, then C − 2 zeros; Adam's rates become extreme",
     expected="Adam (β1 = 0, β2 = 0.9) drifts to +1 (R_t/t → 2/C) as its rate spikes after the zero rounds; "
-             "AdaBound's clipped rates and AMSGrad's monotone ones bring x_t to −1",
+             "AMSGrad's monotone rates bring x_t to −1, AdaBound's clipped ones follow (x_T ≈ −0.7)",
     kind="run", problem="adabound-small-lr", methods=("adam", "amsgrad", "adabound"), T=200_000,
+    params={"C": 60}, hypers={"alpha": 0.1, "beta1": 0.0, "beta2": 0.9, "schedule": "sqrt"},
     checkpoints=400, figures=("overview", "regret", "iterate", "lr"),
     title="AdaBound Section 3 (C = 60): f_t = −x, 2x, then 58 zero rounds;  β1 = 0, β2 = 0.9, α_t = 0.1/√t",
+))
+_add(Experiment(
+    name="adabound-extreme-rates",
+    description="Luo et al. (2019) Figure 1's point on sparse gradients (d = 100): Adam's per-coordinate rates "
+                "spread over decades, AdaBound's are squeezed into bounds that converge to α* = 0.1",
+    expected="Adam's and AMSGrad's rates α/√v_t spread over two decades across coordinates (rarely active "
+             "coordinates get the large ones, never-seen ones 10 = α/√ε); AdaBound's bounds pull every "
+             "coordinate's rate to final_lr = 0.1 (γ = 1 − β2 = 0.001); 5 seeds, medians over seeds",
+    kind="run", problem="sparse-gradients", methods=("adam", "adabound", "amsgrad"), T=20_000,
+    hypers={"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "const"}, seeds=5,
+    figures=("lr", "overview", "regret"),
+    title="Sparse gradients (d = 100, coordinate j active w.p. j^−1.5): α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8",
 ))
 _add(Experiment(
     name="adopt-toy",
@@ -167,7 +183,7 @@ def targets(names: list[str], out: str | Path | None) -> dict[str, Path]:
     return {n: parent / n for n in names}
 
 
-def prepare(name: str, out: Path, force: bool = False) -> None:
+def prepare(name: str, out: Path, force: bool = False, backend: str = "numpy") -> None:
     """Check the experiment's configuration and its folder before anything is written."""
     from . import runs, sweep
     from .io import check_out_dir
@@ -177,19 +193,19 @@ def prepare(name: str, out: Path, force: bool = False) -> None:
         check_out_dir(out)
     elif out.exists() and not out.is_dir():
         raise io.OutputError(f"{out} exists and is not a folder")
-    cfg = e.resolve()
+    cfg = e.resolve(backend)
     (sweep.validate if e.kind == "sweep" else runs.validate)(cfg)
 
 
 def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str = "png",
-              quiet: bool = False) -> tuple[list[Path], float]:
+              quiet: bool = False, backend: str = "numpy") -> tuple[list[Path], float]:
     """Run the experiment into ``out`` and draw its figures; returns (figures, seconds)."""
     from . import runs, sweep
     from .plots import plot_folder
     from .progress import ProgressBar
 
     e = EXPERIMENTS[name]
-    cfg = e.resolve()
+    cfg = e.resolve(backend)
     out = Path(out)
     if (out / sweep.SHARDS).is_dir():  # --force: results of an earlier run are recomputed, not reused
         shutil.rmtree(out / sweep.SHARDS)
@@ -203,7 +219,7 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
         "description": e.description,
         "expected": e.expected,
         "command": f"oco reproduce {e.name}",
-        "equivalent": e.command(str(out)),
+        "equivalent": e.command(str(out), backend),
         "figures": [f for f in e.figures if f != "heatmap"] or None,
     }
     out.mkdir(parents=True, exist_ok=True)

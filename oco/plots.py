@@ -168,21 +168,32 @@ def iterate_axes(ax, data: dict) -> None:
     ax.legend(fontsize=9)
 
 
-def lr_axes(ax, data: dict) -> None:
+def lr_axes(ax, data: dict, only: int | None = None) -> None:
+    """The effective learning rate α_t/√v_t: one line per method in 1-D; with d > 1 (``only`` = a method's
+    index) the median coordinate with bands over coordinates (10%–90% and min–max), medians over seeds."""
     series = data["series"]
     colors = _colors(len(series))
     allv = []
-    for s, c in zip(series, colors):
+    for i, (s, c) in enumerate(zip(series, colors)):
+        if only is not None and i != only:
+            continue
         q = np.asarray(s["lr_quantiles"])  # (K, B, Q): quantiles over coordinates
-        levels = list(np.asarray(s["lr_quantile_levels"]))
-        lo, mid, hi = (q[..., levels.index(v)] for v in (0.0, 0.5, 1.0))
-        med = lambda a: np.nanmedian(a, axis=1)
+        levels = [float(v) for v in np.asarray(s["lr_quantile_levels"])]
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                qq = {lv: np.nanmedian(np.where(np.isfinite(q[..., k]), q[..., k], np.nan), axis=1)
+                      for k, lv in enumerate(levels)}  # median over seeds
         if s["x"].shape[-1] == 1:
-            ax.plot(s["t"], med(mid), color=c, label=s["label"])
+            ax.plot(s["t"], qq[0.5], color=c, label=s["label"])
         else:
-            ax.plot(s["t"], med(mid), color=c, label=f"{s['label']}: median coordinate")
-            ax.fill_between(s["t"], med(lo), med(hi), color=c, alpha=0.2, lw=0, label=f"{s['label']}: min–max")
-        allv.append(q.ravel())
+            ax.fill_between(s["t"], qq[0.0], qq[1.0], color=c, alpha=0.15, lw=0, label="min – max over coordinates")
+            if 0.1 in qq and 0.9 in qq:
+                ax.fill_between(s["t"], qq[0.1], qq[0.9], color=c, alpha=0.35, lw=0, label="10% – 90%")
+            ax.plot(s["t"], qq[0.5], color=c, label=f"{s['label']}: median coordinate")
+        allv.append(np.concatenate([v.ravel() for v in qq.values()]))
     v = np.concatenate(allv)
     v = v[np.isfinite(v)]
     ax.set_xscale("log")
@@ -231,9 +242,17 @@ def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None)
         if name == "overview" and stochastic:
             what, panels = "average regret, expected-loss gap and iterate side by side", [
                 regret_axes, gap_axes, iterate_axes]
-        fig, axes = _figure(len(panels))
+        if name == "lr" and data["series"][0]["x"].shape[-1] > 1:  # one panel per method, shared axes
+            n = len(data["series"])
+            panels = [lambda ax, data, i=i: lr_axes(ax, data, only=i) for i in range(n)]
+        fig, axes = _figure(len(panels), width=6.4 if len(panels) < 3 else 5.2)
         for ax, draw in zip(axes, panels):
             draw(ax, data)
+        if name == "lr" and len(axes) > 1:
+            lo = min(a.get_ylim()[0] for a in axes)
+            hi = max(a.get_ylim()[1] for a in axes)
+            for a in axes:
+                a.set_ylim(lo, hi)
         fig.suptitle(_wrap(title, 75 * len(panels)), fontsize=11)
         out.append(_save(fig, path, name, fmt, what, data["config"], exp))
     return out
@@ -400,10 +419,11 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
             fixed = dict(zip(rest, combo))
             c = sweep_cells(rows, m["name"], xname, xs, yname, ys, fixed)
             fig, axes = _figure(2, width=5.6, height=4.6)
+            over = " (median over seeds)" if len(cfg["seeds"]) > 1 else ""
             heatmap_axes(axes[0], c["avg_regret"], c["diverged"], c["missing"], xs, ys, xname, yname,
-                         "average regret R_T/T (median over seeds)")
+                         "average regret R_T/T" + over)
             heatmap_axes(axes[1], c["dist_x_star"], c["diverged"], c["missing"], xs, ys, xname, yname,
-                         "‖x_T − x*‖ (median over seeds)", cmap="magma")
+                         "‖x_T − x*‖" + over, cmap="magma")
             axes[0].set_title("R_T / T")
             axes[1].set_title("distance of x_T from x*")
             suffix = "".join(f"_{k}={io.fmt_cell(v)}" for k, v in fixed.items())
@@ -432,7 +452,7 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
         if not numeric:
             ax.set_xticks(pos, [str(v) for v in xs])
         ax.set_xlabel(xname)
-        ax.set_ylabel(lab + " (median over seeds)")
+        ax.set_ylabel(lab + (" (median over seeds)" if len(cfg["seeds"]) > 1 else ""))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=9)
     fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)

@@ -92,18 +92,17 @@ def test_run_json_shape_and_exact_numbers():
         assert isinstance(run["x_final"], list) and isinstance(run["x_star"], list)
         assert run["diverged"] is False
         # the problem's suggested hyperparameters are the defaults, recorded in params
-        assert run["params"]["beta1"] == 0.9 and run["params"]["beta2"] == 0.99
-        assert run["params"]["alpha"] == 0.5 and run["params"]["schedule"] == "sqrt"
+        suggested = problems.get_problem("reddi-online").suggested
+        assert suggested and all(run["params"][k] == v for k, v in suggested.items())
         # full float64 precision: the same numbers as the Python API, bit for bit
-        r = oco.simulate("reddi-online", run["method"], T=300, **{k: run["params"][k] for k in
-                                                                   ("alpha", "beta1", "beta2", "schedule")})
+        r = oco.simulate("reddi-online", run["method"], T=300, **suggested)
         assert run["regret"] == float(r.regret[0]) and run["avg_regret"] == float(r.avg_regret[0])
         assert run["x_final"] == r.x_final[0].tolist()
         assert run["best_fixed_loss"] == float(r.best_fixed_loss[0])
 
 
 def test_run_x0_negative_both_spellings():
-    ref = oco.simulate("reddi-online", "adam", T=50, x0=-1.0, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
+    ref = oco.simulate("reddi-online", "adam", T=50, x0=-1.0, **problems.get_problem("reddi-online").suggested)
     for args in (["--x0=-1"], ["--x0", "-1"]):
         doc = run_json("-m", "adam", "--T", "50", *args)
         assert doc["runs"][0]["x_final"] == ref.x_final[0].tolist()
@@ -199,8 +198,9 @@ def test_sweep_csv_shape_and_values(tmp_path):
     assert [float(r["beta2"]) for r in rows[:6:2]] == [0.9, 0.945, 0.99]
     r = rows[7]  # amsgrad? no: method is the slowest index
     assert r["method"] == "adam" and r["seed"] == "1"
-    ref = oco.simulate("reddi-online", "adam", T=100, seed=1, alpha=0.5, schedule="sqrt",
-                       beta1=float(r["beta1"]), beta2=float(r["beta2"]))
+    suggested = {**problems.get_problem("reddi-online").suggested}
+    suggested.update(beta1=float(r["beta1"]), beta2=float(r["beta2"]))
+    ref = oco.simulate("reddi-online", "adam", T=100, seed=1, **suggested)
     assert float(r["regret"]) == float(ref.regret[0]) and float(r["x_final"]) == float(ref.x_final[0, 0])
     assert r["diverged"] == "false"
     cfg = json.loads((out / "config.json").read_text())
@@ -364,3 +364,35 @@ def test_existing_nonempty_out_is_refused(tmp_path):
     r = invoke("sweep", "--grid", "beta1=0.5", "--T", "5", "--out", tmp_path, "--resume", ok=False)
     assert r.exit_code == 2 and "not a sweep folder" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+# ---------------------------------------------------------------- the experiments' known outcomes (slow)
+def _median_x(folder, method):
+    doc = json.loads((folder / "results.json").read_text())
+    return float(np.median([r["x_final"][0] for r in doc["runs"] if r["method"] == method]))
+
+
+OUTCOMES = {
+    "reddi-fig1-online": lambda f: _median_x(f, "adam") > 0.99 and _median_x(f, "amsgrad") < -0.99,
+    "reddi-fig1-stochastic": lambda f: _median_x(f, "adam") > 0.95 and _median_x(f, "amsgrad") < -0.5,
+    "reddi-thm1": lambda f: _median_x(f, "adam") > 0.99 and max(_median_x(f, "amsgrad"), _median_x(f, "adagrad")) < -0.99,
+    "adabound-small-lr": lambda f: _median_x(f, "adam") > 0.99 and _median_x(f, "amsgrad") < -0.99
+    and _median_x(f, "adabound") < -0.5,
+    "adopt-toy": lambda f: _median_x(f, "adam") > 0.95 and _median_x(f, "adopt") < -0.95
+    and -0.95 < _median_x(f, "amsgrad") < 0,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(experiments.EXPERIMENTS))
+def test_experiment_shows_its_known_outcome(name, tmp_path):
+    out = tmp_path / name
+    invoke("reproduce", name, "--out", out, "--quiet")
+    assert list(out.glob("*.png")) and all((out / f"{p.stem}.json").exists() for p in out.glob("*.png"))
+    if name in OUTCOMES:
+        assert OUTCOMES[name](out)
+    if name == "zhang-phase":
+        with open(out / "sweep.csv", newline="") as f:
+            rows = {(r["beta1"], r["beta2"]): r for r in csv.DictReader(f)}
+        assert float(rows["0.0", "0.9"]["x_final"]) > 0.99  # small β2: Adam fails
+        assert float(rows["0.0", "0.999999"]["x_final"]) < -0.99  # β2 near 1: it converges
