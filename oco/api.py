@@ -69,7 +69,15 @@ def simulate(
     seeds = np.atleast_1d(np.asarray(seed))
     if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
         raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
-    h, B = m.resolve(hyperparameters, batch=len(seeds) if len(seeds) > 1 else None)
+    max_rounds = getattr(prob, "max_rounds", None)
+    if max_rounds is not None and T > max_rounds:
+        raise ValueError(f"T={T} is longer than the problem's {max_rounds} rounds")
+    # the batch size B: from the hyperparameter arrays, the seeds, or one x0 row per configuration
+    x0_rows = np.shape(x0)[0] if x0 is not None and np.ndim(x0) == 2 else 1
+    hints = {n for n in (len(seeds), x0_rows) if n > 1}
+    if len(hints) > 1:
+        raise ValueError(f"seed and x0 give different batch sizes: {sorted(hints)}")
+    h, B = m.resolve(hyperparameters, batch=hints.pop() if hints else None)
     seeds = np.broadcast_to(seeds, (B,)).copy()
 
     if domain is None:
