@@ -193,12 +193,9 @@ def lr_axes(ax, data: dict, only: int | None = None) -> None:
             if 0.1 in qq and 0.9 in qq:
                 ax.fill_between(s["t"], qq[0.1], qq[0.9], color=c, alpha=0.35, lw=0, label="10% – 90%")
             ax.plot(s["t"], qq[0.5], color=c, label=f"{s['label']}: median coordinate")
-        allv.append(np.concatenate([v.ravel() for v in qq.values()]))
-    v = np.concatenate(allv)
-    v = v[np.isfinite(v)]
+        allv.append(np.concatenate([v[1:].ravel() for v in qq.values()]))  # ADOPT takes no step at t = 1
     ax.set_xscale("log")
-    if v.size and v.min() > 0:
-        ax.set_yscale("log")
+    _y_scale(ax, np.concatenate(allv))
     ax.set_xlabel("round t")
     ax.set_ylabel("effective learning rate  α_t / √v_t")
     ax.grid(True, which="major", alpha=0.3)
