@@ -1,8 +1,9 @@
-"""A progress bar for long runs: rich, on stderr (stdout stays clean for ``--json``), shown only once the work
-has taken longer than ``delay`` seconds, so short runs print nothing."""
+"""A progress bar for long runs: rich, on stderr (stdout stays clean for ``--json``), shown only on a terminal
+and only once the work has taken longer than ``delay`` seconds, so short runs print nothing."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 from typing_extensions import Self
@@ -38,6 +39,9 @@ class ProgressBar:
         if not self.enabled:
             return
         if self._bar is None and time.monotonic() - self._start > self.delay:
+            if not sys.stderr.isatty():  # logs and pipes get no bar (rich would still print a newline)
+                self.enabled = False
+                return
             self._open()
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)

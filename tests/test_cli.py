@@ -396,3 +396,12 @@ def test_experiment_shows_its_known_outcome(name, tmp_path):
             rows = {(r["beta1"], r["beta2"]): r for r in csv.DictReader(f)}
         assert float(rows["0.0", "0.9"]["x_final"]) > 0.99  # small β2: Adam fails
         assert float(rows["0.0", "0.999999"]["x_final"]) < -0.99  # β2 near 1: it converges
+
+
+def test_progress_bar_only_on_a_terminal(capsys):
+    from oco.progress import ProgressBar
+
+    with ProgressBar(100, delay=0.0) as bar:  # pytest's stderr is not a terminal
+        bar(50)
+        bar(50)
+    assert capsys.readouterr().err == "" and bar.done == 100
