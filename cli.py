@@ -164,8 +164,7 @@ def run(
     domain: DomainOpt = None,
     radius: Radius = None,
     param: Params = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE "
-                                                      "(momentum, final_lr, gamma, weight_decay, p, …)")] = None,
+    set_: Sets = None,
     backend: Backend = "numpy",
     checkpoints: Checkpoints = 200,
     checkpoint_every: CheckpointEvery = None,
@@ -178,8 +177,7 @@ def run(
 ) -> None:
     """Run methods on a problem; print a table (or --json) and write the run's folder with its figures.
 
-    With no arguments: Adam vs AMSGrad on reddi-online (Reddi et al. 2018, Figure 1) with β1 = 0.9,
-    β2 = 0.99, α_t = 0.5/√t for 10⁵ rounds: Adam's x_t goes to +1, AMSGrad's to the optimum −1.
+    With no arguments: Adam vs AMSGrad on reddi-online (Reddi et al. 2018, Figure 1) with the problem's suggested settings (β1 = 0.9, β2 = 0.99, α_t = α/√t) for 10⁵ rounds: Adam's x_t goes to +1, AMSGrad's towards the optimum −1.
     """
     from oco import io, runs
     from oco.progress import ProgressBar
@@ -229,7 +227,7 @@ def sweep(
     domain: DomainOpt = None,
     radius: Radius = None,
     param: Params = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE")] = None,
+    set_: Sets = None,
     backend: Backend = "numpy",
     checkpoints: Checkpoints = 50,
     checkpoint_every: CheckpointEvery = None,
