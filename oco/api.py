@@ -71,7 +71,7 @@ def simulate(
         raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
     max_rounds = getattr(prob, "max_rounds", None)
     if max_rounds is not None and T > max_rounds:
-        raise ValueError(f"T={T} is longer than the problem's {max_rounds} rounds")
+        raise ValueError(f"T={T} is too long: the problem has {max_rounds} rounds")
     # the batch size B: from the hyperparameter arrays, the seeds, or one x0 row per configuration
     x0_rows = np.shape(x0)[0] if x0 is not None and np.ndim(x0) == 2 else 1
     hints = {n for n in (len(seeds), x0_rows) if n > 1}

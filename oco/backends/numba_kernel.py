@@ -99,7 +99,7 @@ def _helpers(used) -> list:
     return [f for n, f in out.items() if f not in used]
 
 
-def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
+def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bool = True) -> str:
     """The kernel module's source for one row and one run's fixed choices."""
     clock = schedules.clock_pieces(h)
     state = list(method.state)
@@ -144,16 +144,14 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
     if domain_kind == "ball":
         src.append(_source(projections.weighted_ball_row) + "\n")
 
-    sig = ["t0", "n", "G", "sidx", "X", "LO", "HI", "radius", "ck_t", "ck0",
-           "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta",
-           "ck_loss", "ck_x", "ck_eta"]
+    sig = ["t0", "n", "G", "k0", "sidx", "X", "LO", "HI", "radius",
+           "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta"]
     sig += [f"S_{s}" for s in state] + [f"C_{c}" for c in cstate] + [f"H_{k}" for k in numeric]
     per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
     # Every block works on its own copies (per-coordinate arrays laid out (d, BLOCK)), so LLVM sees no
     # aliasing and vectorises the loops over the block's configurations.
     body = [
         "B, d = X.shape",
-        "K = ck_t.shape[0]",
         f"nb = (B + {BLOCK} - 1) // {BLOCK}",
         "for blk in prange(nb):",
         f"    lo = blk * {BLOCK}",
@@ -173,7 +171,6 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
         f"    ok = np.empty({BLOCK}, dtype=np.bool_)",
         f"    up = np.empty({BLOCK}, dtype=np.bool_)",
         "    xr = np.empty(d)",
-        "    kk = ck0",
         "    for k in range(n):",
         "        t = t0 + k",
         "        for ii in range(nbk):",
@@ -186,7 +183,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
         "            loss[ii] = 0.0",
         "        for j in range(d):",
         "            for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
-        "                gb[ii] = G[sidx_[ii], k, j]",
+        "                gb[ii] = G[sidx_[ii], k0 + k, j]",
         "            for ii in range(nbk):",
         "                g = gb[ii]",
         "                x = x_[j, ii]",
@@ -247,13 +244,6 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
         "        if t > 1:",
         "            for ii in range(nbk):",
         "                gneg_[ii] += 1 if (active_[ii] and up[ii]) else 0",
-        "        if kk < K and t == ck_t[kk]:",
-        "            for ii in range(nbk):",
-        "                ck_loss[kk, lo + ii] = cum_[ii] + comp_[ii] if active_[ii] else np.nan",
-        "                for j in range(d):",
-        "                    ck_x[kk, lo + ii, j] = x_[j, ii]",
-        "                    ck_eta[kk, lo + ii, j] = et[j, ii]",
-        "            kk += 1",
         # write the block back
         *[f"    {v}[lo:hi] = {v}_" for v in per_config if v != "sidx"],
         *[f"    C_{c}[lo:hi] = c_{c}[:nbk]" for c in cstate],
@@ -261,7 +251,6 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str) -> str:
         "    X[lo:hi] = x_.T",
         "    prev_eta[lo:hi] = prev_.T",
     ]
-    parallel = os.environ.get("OCO_NUMBA_PARALLEL", "1") != "0"  # tests may compile serial kernels (faster)
     if not parallel:
         body = [ln.replace("prange(nb)", "range(nb)") for ln in body]
     src.append(f"@njit(parallel={parallel}, cache=True, error_model='numpy')\ndef kernel(" + ", ".join(sig) + "):\n")
@@ -326,7 +315,10 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     decay = "none"
     if wd is not None and np.any(wd != 0):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"
-    kernel = load(generate(method, h, domain.kind, decay))
+    # threads only pay off with several blocks (one configuration runs 7x slower in a parallel kernel);
+    # OCO_NUMBA_PARALLEL=0 forces serial kernels (the tests use it: they compile faster)
+    parallel = B > BLOCK and os.environ.get("OCO_NUMBA_PARALLEL", "1") != "0"
+    kernel = load(generate(method, h, domain.kind, decay, parallel))
 
     X = np.array(x0, dtype=float)
     env = init_env(method, h, X)
@@ -354,14 +346,23 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     ck_loss = np.full((K, B), np.nan)
     ck_x = np.zeros((K, B, d))
     ck_eta = np.zeros((K, B, d))
-    t = 1
+    # a kernel call runs the rounds up to the next checkpoint (or the end of the data chunk); the host
+    # records the checkpoint from the state the call leaves (the kernel itself has no checkpoint code)
+    t, k = 1, 0
     while t <= T:
         n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
         G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
-        ck0 = int(np.searchsorted(ck_t, t))
-        kernel(t, n, G, sidx, X, LO, HI, radius, ck_t, ck0, cum, comp, active, div_at, gneg, lrmin, lrmax,
-               prev_eta, ck_loss, ck_x, ck_eta, *S, *C, *H)
-        t += n
+        end = t + n - 1
+        while t <= end:
+            stop = min(end, int(ck_t[k])) if k < K else end
+            kernel(t, stop - t + 1, G, t - (end - n + 1), sidx, X, LO, HI, radius, cum, comp, active, div_at,
+                   gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
+            if k < K and stop == ck_t[k]:
+                ck_loss[k] = np.where(active, cum + comp, np.nan)
+                ck_x[k] = X
+                ck_eta[k] = prev_eta
+                k += 1
+            t = stop + 1
         if progress is not None:
             progress(n)
     ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
