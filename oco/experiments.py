@@ -74,7 +74,7 @@ class Experiment:
             parts.append(f"--checkpoint-every {self.checkpoint_every}")
         elif self.checkpoints != (200 if self.kind == "run" else 50):
             parts.append(f"--checkpoints {self.checkpoints}")
-        if backend != "numpy":
+        if backend != "auto":
             parts.append(f"--backend {backend}")
         parts.append(f"--out {out or 'DIR'}")
         return " ".join(parts)

@@ -150,7 +150,7 @@ def test_run_writes_folder_with_figures_and_sidecars(tmp_path):
     assert cfg["methods"][0]["sources"]["beta2"] == "suggested"
     man = json.loads((out / "manifest.json").read_text())
     assert man["invocations"][0]["command"][:2] == ["oco", "run"] and "numpy" in man["versions"]
-    assert man["seeds"] == [0, 1] and man["backend"] == "numpy"
+    assert man["seeds"] == [0, 1] and man["backend"] == "auto"
     side = json.loads((out / "regret.json").read_text())
     assert side["remake"].startswith("oco plot") and side["reproduce"].startswith("oco run")
     tr = np.load(out / "traces/adam-paper.npz")
