@@ -42,7 +42,13 @@ def listing() -> str:
     lines.append("experiments (oco reproduce NAME):")
     lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
     lines.append("backends (--backend):")
-    lines += _rows([(b, "the NumPy engine (float64)" if b == "numpy" else "") for b in backends()])
+    about = {
+        "auto": "numba from T >= 200000 on linear problems, numpy otherwise (the default)",
+        "numpy": "the NumPy engine (float64), the reference",
+        "numba": "compiled kernels generated from the method table, blocks of configurations on all cores",
+        "torch": "the engine on torch tensors (CUDA when a GPU is present)",
+    }
+    lines += _rows([(b, about.get(b, "")) for b in backends()])
     return "\n".join(lines)
 
 

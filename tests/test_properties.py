@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oco
-from oco.projections import Ball, Box, Unconstrained
+from oco.projections import Ball, Box
 from problems.base import PeriodicLinear, Problem, linear_sums
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
