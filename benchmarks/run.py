@@ -1,0 +1,248 @@
+"""Speed benchmark: paper-form Adam on Reddi et al.'s online problem, oco's backends beside the peers.
+
+    python benchmarks/run.py [--quick] [--only NAME ...] [--T-scale S] [--max-seconds S] [--memory]
+
+Prints a Markdown table of element-steps per second (configurations × dimensions × rounds / seconds, warm-up
+excluded and reported on its own) with ratios to the NumPy-vectorized loop, and writes it with the machine's
+description to benchmarks/results.md. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from peers import LARGE, PEERS, PERIOD, SMALL, oco_backend, timed
+
+import oco
+
+ALPHA, TOL = 0.5, 1e-9
+_g1, _g2 = np.meshgrid(np.linspace(0.0, 0.99, 100), np.linspace(0.5, 0.999, 100), indexing="ij")
+WORKLOADS = {  # name → (description, β1 (B,), β2 (B,), T)
+    "A": ("1 config", np.array([0.9]), np.array([0.99]), 10**6),
+    "B": ("100×100 (β1, β2) grid", _g1.ravel(), _g2.ravel(), 10**5),
+}
+BASELINE = "NumPy vectorized"
+ISSUE = {  # element-steps/s quoted in the issue, for workloads A / B
+    "torch.optim.Adam loop": (2.7e4, 3.4e4), "pure Python loop": (4.5e6, 4.5e6),
+    "optax.adam scan+vmap+jit": (1.8e7, 2.5e7), BASELINE: (9e4, 2.1e8), "JAX scan+vmap+jit": (1.5e8, 6.0e8),
+}
+MEMORY_PREFERENCE = ("numba", "torch", "numpy")  # the backend that reaches the largest T first
+
+
+def tools():
+    yield from PEERS.items()
+    for name in oco.BACKENDS:
+        yield f"oco.simulate backend={name}", (oco_backend(name), "probe")
+
+
+def loss_scale(T):
+    """Σ_t |g_t|: the largest |Σ g_t x_t| on [−1, 1], the scale the loss is compared at."""
+    n_large = (T - 1) // PERIOD + 1
+    return n_large * LARGE + (T - n_large) * abs(SMALL)
+
+
+def bench(workload, tool, prepare, budget, T, refs, max_seconds):
+    """One row: run ``tool`` on (a subset of) the workload; check it against the first row of its form (refs:
+    (form, T) → (tool, x, loss); the NumPy reference for "paper", computed on demand), or become that row.
+
+    budget: None = the whole batch; a number = at most that many element-steps, on a subset of configs;
+    "probe" = the whole batch, warmed up and probed at T = min(T, 1000) by the harness, with T cut so that
+    the timed call takes about max_seconds (0: no cap) and the seconds extrapolated."""
+    desc, b1, b2, _ = WORKLOADS[workload]
+    B = len(b1)
+    n = B if budget in (None, "probe") else max(1, min(B, int(budget) // T))
+    idx = np.unique(np.linspace(0, B - 1, n).round().astype(int))
+    row = {"wl": workload, "workload": f"{workload}: {desc}, T={fmt(T, '.0e')}", "tool": tool, "rate": None,
+           "seconds": None, "warmup": None, "notes": []}
+    T_run = T
+    try:
+        if budget == "probe":
+            Tp = min(T, 1000)
+            row["warmup"] = timed(prepare(ALPHA, b1, b2, Tp)[0])  # compilation, caches
+            projected = timed(prepare(ALPHA, b1, b2, Tp)[0]) * T / Tp
+            if max_seconds and projected > max_seconds:
+                T_run = max(Tp, round(T * max_seconds / projected))
+        run, warm, form = prepare(ALPHA, b1[idx], b2[idx], T_run)
+        row["warmup"] = row["warmup"] if warm is None else warm
+        if run is None:
+            row["notes"].append(form)
+            return row
+        t0 = time.perf_counter()
+        x, loss = run()
+        secs = time.perf_counter() - t0
+    except Exception as e:  # noqa: BLE001 — a broken row is reported, not fatal
+        traceback.print_exc()
+        row["notes"].append(f"**ERROR** {type(e).__name__}: {e}")
+        return row
+    row["rate"] = len(idx) * T_run / secs
+    row["seconds"] = secs * B / len(idx) * T / T_run
+    if len(idx) < B:
+        row["notes"].append(f"timed {len(idx)} of {B} configs ({fmt(secs, '.2g')} s), seconds extrapolated")
+    if T_run < T:
+        row["notes"].append(f"timed T={fmt(T_run, '.2g')} ({fmt(secs, '.2g')} s), seconds extrapolated")
+    if form != "paper":
+        row["notes"].append(form)
+    key = (form, T_run)
+    if key not in refs and (tool == BASELINE or form != "paper"):  # the reference of its form
+        if len(idx) == B:
+            refs[key] = (tool, x, loss)
+        return row
+    if key not in refs:
+        refs[key] = (BASELINE, *PEERS[BASELINE][0](ALPHA, b1, b2, T_run)[0]())
+    ref_tool, rx, rl = refs[key]
+    ex = np.max(np.abs(x - rx[idx]) / np.maximum(np.abs(rx[idx]), 1.0))
+    el = np.max(np.abs(loss - rl[idx])) / loss_scale(T_run)
+    err = max(ex, el)
+    row["notes"].append(f"x, loss match {ref_tool} ({err:.0e})" if err <= TOL else  # NaN fails too
+                        f"**MISMATCH** vs {ref_tool}: x {ex:.1e}, loss {el:.1e} (tol {TOL:.0e})")
+    return row
+
+
+def fmt(v, spec):
+    return "—" if v is None else format(v, spec).replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def table(rows):
+    base = {r["workload"]: r["rate"] for r in rows if r["tool"] == BASELINE}
+    cols = ["workload", "tool", "element-steps/s", "ratio to NumPy vectorized", "seconds", "warm-up s",
+            "issue quote", "notes"]
+    lines = ["| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
+    for r in rows:
+        b = base.get(r["workload"])
+        ratio = r["rate"] / b if r["rate"] and b else None
+        quote = ISSUE.get(r["tool"], (None, None))[list(WORKLOADS).index(r["wl"])]
+        lines.append(f"| {r['workload']} | {r['tool']} | {fmt(r['rate'], '.2e')} | {fmt(ratio, '.3g')} | "
+                     f"{fmt(r['seconds'], '.3g')} | {fmt(r['warmup'], '.2g')} | {fmt(quote, '.1e')} | "
+                     f"{'; '.join(r['notes'])} |")
+    return "\n".join(lines)
+
+
+def help_time():
+    exe = Path(sys.executable).parent / "oco"
+    exe = str(exe) if exe.exists() else shutil.which("oco")
+    if exe is None:
+        return "`oco --help`: skipped (no `oco` script installed)"
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        p = subprocess.run([exe, "--help"], capture_output=True, check=False)
+        times.append(time.perf_counter() - t0)
+    status = "" if p.returncode == 0 else f" (**exit status {p.returncode}**)"
+    return f"`oco --help` wall time: first {times[0]:.2f} s, best of 3 {min(times):.2f} s{status}"
+
+
+MEMORY_CODE = """
+import sys, time, oco
+def hwm(): return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024
+def run(T): oco.simulate('reddi-online', 'adam', T=T, alpha=0.5, beta1=0.9, beta2=0.99, schedule='sqrt',
+                         checkpoints=20, backend=sys.argv[1])
+run(100)  # lazy imports, compilation
+before = hwm(); t0 = time.perf_counter()
+run(int(sys.argv[2]))
+print(before, hwm(), time.perf_counter() - t0)
+"""
+
+
+def memory(backend, T):
+    p = subprocess.run([sys.executable, "-c", MEMORY_CODE, backend, str(T)], capture_output=True, text=True,
+                       cwd=HERE.parent, check=False)
+    if p.returncode:
+        err = (p.stderr.strip().splitlines() or ["?"])[-1]
+        return f"peak RSS, backend={backend}, T={fmt(T, '.0e')}: **failed**: {err}"
+    before, peak, secs = map(float, p.stdout.split())
+    return (f"peak RSS of 1 config at T={fmt(T, '.0e')} (backend={backend}, checkpoints=20, subprocess): "
+            f"{peak:.0f} MB "
+            f"({before:.0f} MB after imports and a T=100 warm-up call, +{peak - before:.0f} MB for the run; "
+            f"run {secs:.2g} s)")
+
+
+def code_version():
+    """The commit measured, and whether oco's sources differed from it."""
+    git = ["git", "-C", str(HERE.parent)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "oco", "problems"], capture_output=True,
+                           text=True, check=False).stdout.strip()
+    note = " with uncommitted changes in oco/ or problems/" if dirty else ""
+    return f"commit {head.stdout.strip() or '?'}{note}"
+
+
+def machine(load0):
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines()
+    model = next((ln.split(":", 1)[1].strip() for ln in lscpu if ln.startswith("Model name")),
+                 platform.processor())
+    vers = [f"Python {platform.python_version()}"]
+    for mod in ("numpy", "torch", "jax", "jaxlib", "optax", "numba", "oco"):
+        try:
+            vers.append(f"{mod} {importlib.import_module(mod).__version__}")
+        except ImportError:
+            vers.append(f"{mod} not installed")
+    avx512 = "AVX-512" if " avx512f" in Path("/proc/cpuinfo").read_text() else "no AVX-512"
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = f"load average (1 min) at start {load0:.1f}, at end {os.getloadavg()[0]:.1f}"
+    return (f"{model}, {os.cpu_count()} logical cores, {mem:.0f} GiB, {avx512}; {load}; "
+            f"{', '.join(vers)}; {datetime.datetime.now().isoformat(timespec='minutes')}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke run: T scaled by 1/100 (unless --T-scale)")
+    ap.add_argument("--T-scale", type=float, default=None, help="multiply every T by this")
+    ap.add_argument("--only", action="append", default=[], metavar="NAME",
+                    help="run only rows whose 'workload:tool' contains NAME (case-insensitive; repeatable), "
+                         "e.g. 'B:', 'jax', 'oco'. The NumPy reference always runs: it is baseline and check")
+    ap.add_argument("--max-seconds", type=float, default=120,
+                    help="oco rows projected to take longer run fewer rounds, extrapolated (0: no cap)")
+    ap.add_argument("--memory", action="store_true", help="also measure peak RSS of 1 config at large T")
+    ap.add_argument("--memory-T", type=float, default=1e7, help="T of the memory run (scaled too)")
+    ap.add_argument("--memory-backend", default=None, help=f"default: first of {MEMORY_PREFERENCE} available")
+    ap.add_argument("--output", default=str(HERE / "results.md"))
+    a = ap.parse_args(argv)
+    load0 = os.getloadavg()[0]  # other processes on the machine skew every row: recorded with the results
+    code0 = code_version()
+    scale = a.T_scale if a.T_scale is not None else (0.01 if a.quick else 1.0)
+
+    rows = []
+    for wl, (desc, b1, b2, T0) in WORKLOADS.items():
+        T = max(1, round(T0 * scale))
+        chosen = [(n, t) for n, t in tools() if n != BASELINE and
+                  (not a.only or any(o.lower() in f"{wl}:{n}".lower() for o in a.only))]
+        if not chosen and a.only and not any(o.lower() in f"{wl}:{BASELINE}".lower() for o in a.only):
+            continue
+        refs = {}
+        rows.append(bench(wl, BASELINE, PEERS[BASELINE][0], None, T, refs, 0))
+        rows[-1]["notes"].append("the reference and baseline")
+        for name, (prepare, budget) in chosen:
+            print(f"[{wl}] {name} ...", file=sys.stderr, flush=True)
+            budget = budget * scale if isinstance(budget, (int, float)) else budget
+            rows.append(bench(wl, name, prepare, budget, T, refs, a.max_seconds))
+
+    extras = [help_time()]
+    if a.memory:
+        backend = a.memory_backend or next(b for b in MEMORY_PREFERENCE if b in oco.BACKENDS)
+        print(f"[memory] backend={backend} ...", file=sys.stderr, flush=True)
+        extras.append(memory(backend, max(1, round(a.memory_T * scale))))
+    out = "\n".join([table(rows), "", *[f"- {e}" for e in extras]])
+    print(out)
+    cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
+    code = code0 if code_version() == code0 else f"{code0} at start, **{code_version()} at end**"
+    head = f"# Benchmark results\n\nMachine: {machine(load0)}\n\nCode: {code}\n\nCommand: `{cmd}`\n\n"
+    Path(a.output).write_text(head + out + "\n")
+
+
+if __name__ == "__main__":
+    main()
