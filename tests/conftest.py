@@ -5,5 +5,5 @@ import tempfile
 # same: no fast-math at any level), so the backend matrix compiles in seconds rather than minutes.
 os.environ.setdefault("OCO_CACHE", tempfile.mkdtemp(prefix="oco-test-cache-"))
 os.environ.setdefault("NUMBA_OPT", "0")
-os.environ.setdefault("OCO_NUMBA_PARALLEL", "0")
+os.environ.setdefault("OCO_NUMBA_THREADS", "2")  # two slices even for small batches: the threaded path is tested
 os.environ.setdefault("MPLBACKEND", "Agg")

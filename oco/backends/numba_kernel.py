@@ -4,7 +4,7 @@ For a row of the table (and the run's fixed choices: schedules, boolean options,
 module writes the source of a kernel module — the scalar operations of ``ops``, the source of every piece
 the row uses (``inspect.getsource``: nothing is written twice by hand) and a loop nest
 
-    for each block of ``BLOCK`` configurations (in parallel, numba.prange):
+    for each block of ``BLOCK`` configurations:
         for t in the chunk of rounds:
             clock pieces, per configuration        (α_t, β1t, running products)
             for each coordinate j:
@@ -37,7 +37,7 @@ CHUNK = 1 << 16
 SCALAR_OPS = '''
 import math
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True, error_model='numpy')
@@ -99,7 +99,7 @@ def _helpers(used) -> list:
     return [f for n, f in out.items() if f not in used]
 
 
-def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bool = True) -> str:
+def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) -> str:
     """The kernel module's source for one row and one run's fixed choices."""
     clock = schedules.clock_pieces(h)
     state = list(method.state)
@@ -116,12 +116,12 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bo
             return "t"
         if name in ("g", "x"):
             return {"g": "g", "x": "xb"}[name]
-        if scope == "element" and name in numeric and name not in state:
+        if scope in ("element", "fused") and name in numeric and name not in state:
             return f"H_{name}_[ii]"
-        if scope == "element" and name in state:
+        if scope in ("element", "fused") and name in state:
             return f"s_{name}"
         if name in cnames:
-            return f"cs_{name}" if scope == "clock" else f"c_{name}[ii]"
+            return f"cs_{name}" if scope in ("clock", "fused") else f"c_{name}[ii]"
         if name in static:
             return repr(static[name])
         if name in numeric:
@@ -153,7 +153,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bo
     body = [
         "B, d = X.shape",
         f"nb = (B + {BLOCK} - 1) // {BLOCK}",
-        "for blk in prange(nb):",
+        "for blk in range(nb):",
         f"    lo = blk * {BLOCK}",
         f"    hi = min(B, lo + {BLOCK})",
         "    nbk = hi - lo",
@@ -223,11 +223,10 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bo
         "            up[ii] = False",
         "        for j in range(d):",
         "            for ii in range(nbk):",
-        "                ok[ii] = ok[ii] and math.isfinite(xh[j, ii])",
+        "                ok[ii] = ok[ii] & math.isfinite(xh[j, ii])",
         "        for ii in range(nbk):",
-        "            if active_[ii] and not ok[ii]:",
-        "                div_at_[ii] = t",
-        "            active_[ii] = active_[ii] and ok[ii]",
+        "            div_at_[ii] = t if (active_[ii] & (not ok[ii])) else div_at_[ii]",
+        "            active_[ii] = active_[ii] & ok[ii]",
         "            f = loss[ii] if active_[ii] else 0.0",
         "            s = cum_[ii] + f",
         "            comp_[ii] += (cum_[ii] - s) + f if abs(cum_[ii]) >= abs(f) else (f - s) + cum_[ii]",
@@ -239,23 +238,70 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, parallel: bo
         "                x_[j, ii] = xh[j, ii] if a_ else x_[j, ii]",
         "                lrmin_[ii] = minimum(lrmin_[ii], e) if a_ else lrmin_[ii]",
         "                lrmax_[ii] = maximum(lrmax_[ii], e) if a_ else lrmax_[ii]",
-        "                up[ii] = up[ii] or e > prev_[j, ii]",
+        "                up[ii] = up[ii] | (e > prev_[j, ii])",
         "                prev_[j, ii] = e",
         "        if t > 1:",
         "            for ii in range(nbk):",
-        "                gneg_[ii] += 1 if (active_[ii] and up[ii]) else 0",
-        # write the block back
+        "                gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
+    ]
+    if d == 1 and domain_kind != "ball":  # d is passed only where the fused form is wanted
+        body = body[: body.index("    for k in range(n):")] + _fused_body(method, clock, state, cstate, call, arg,
+                                                                           domain_kind, decay)
+    body += [  # write the block back
         *[f"    {v}[lo:hi] = {v}_" for v in per_config if v != "sidx"],
         *[f"    C_{c}[lo:hi] = c_{c}[:nbk]" for c in cstate],
         *[f"    S_{s}[lo:hi] = S_{s}_.T" for s in state],
         "    X[lo:hi] = x_.T",
         "    prev_eta[lo:hi] = prev_.T",
     ]
-    if not parallel:
-        body = [ln.replace("prange(nb)", "range(nb)") for ln in body]
-    src.append(f"@njit(parallel={parallel}, cache=True, error_model='numpy')\ndef kernel(" + ", ".join(sig) + "):\n")
+    # nogil: the host runs slices of the batch on threads of its own (numba's prange kernels ran slower here)
+    src.append("@njit(nogil=True, cache=True, error_model='numpy')\ndef kernel(" + ", ".join(sig) + "):\n")
     src.append("\n".join("    " + ln for ln in body) + "\n")
     return "".join(src)
+
+
+def _fused_body(method, clock, state, cstate, call, arg, domain_kind, decay) -> list[str]:
+    """One coordinate (d = 1, the counterexamples): the whole round in a single loop over the block, so
+    nothing is stored between passes and LLVM vectorises all of it across configurations."""
+    body = [
+        "    for k in range(n):",
+        "        t = t0 + k",
+        "        for ii in range(nbk):",
+        "            gb[ii] = G[sidx_[ii], k0 + k, 0]",
+        "        for ii in range(nbk):",
+        *[f"            cs_{c} = c_{c}[ii]" for c in cstate],
+    ]
+    for p in (*clock, *method.clock):
+        body += ["            " + ln for ln in call(p, "fused")]
+    body += [f"            c_{c}[ii] = cs_{c}" for c in cstate]
+    body += ["            g = gb[ii]", "            x = x_[0, ii]", "            lo_ = g * x"]
+    if decay == "coupled":
+        body.append("            g = g + H_weight_decay_[ii] * x")
+    body.append("            xb = x * (1.0 - cs_a * H_weight_decay_[ii])" if decay == "decoupled" else "            xb = x")
+    body += [f"            s_{s} = S_{s}_[0, ii]" for s in state]
+    for p in method.all_pieces[len(method.clock):]:
+        body += ["            " + ln for ln in call(p, "fused")]
+    body += [f"            S_{s}_[0, ii] = s_{s}" for s in state]
+    xh = arg("xhat", "fused")
+    body += [
+        f"            xh_ = clip({xh}, LO[0], HI[0])" if domain_kind == "box" else f"            xh_ = {xh}",
+        f"            e = {arg('eta', 'fused')}",
+        "            ok_ = math.isfinite(lo_) & math.isfinite(xh_)",  # & not and: no branches, so LLVM vectorises
+        "            a_ = active_[ii]",
+        "            div_at_[ii] = t if (a_ & (not ok_)) else div_at_[ii]",
+        "            a_ = a_ & ok_",
+        "            active_[ii] = a_",
+        "            f = lo_ if a_ else 0.0",
+        "            s = cum_[ii] + f",
+        "            comp_[ii] += (cum_[ii] - s) + f if abs(cum_[ii]) >= abs(f) else (f - s) + cum_[ii]",
+        "            cum_[ii] = s",
+        "            x_[0, ii] = xh_ if a_ else x",
+        "            lrmin_[ii] = minimum(lrmin_[ii], e) if a_ else lrmin_[ii]",
+        "            lrmax_[ii] = maximum(lrmax_[ii], e) if a_ else lrmax_[ii]",
+        "            gneg_[ii] += 1 if (a_ & (t > 1) & (e > prev_[0, ii])) else 0",
+        "            prev_[0, ii] = e",
+    ]
+    return body
 
 
 def _cache_dir() -> Path:
@@ -315,10 +361,10 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     decay = "none"
     if wd is not None and np.any(wd != 0):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"
-    # threads only pay off with several blocks (one configuration runs 7x slower in a parallel kernel);
-    # OCO_NUMBA_PARALLEL=0 forces serial kernels (the tests use it: they compile faster)
-    parallel = B > BLOCK and os.environ.get("OCO_NUMBA_PARALLEL", "1") != "0"
-    kernel = load(generate(method, h, domain.kind, decay, parallel))
+    # one configuration: a single fused pass per round (a latency chain: fewer loops is what counts);
+    # many: separate passes, which LLVM vectorises across the block
+    fused = d == 1 and B < 8
+    kernel = load(generate(method, h, domain.kind, decay, 1 if fused else 0))
 
     X = np.array(x0, dtype=float)
     env = init_env(method, h, X)
@@ -346,6 +392,27 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     ck_loss = np.full((K, B), np.nan)
     ck_x = np.zeros((K, B, d))
     ck_eta = np.zeros((K, B, d))
+    # threads: contiguous slices of whole blocks, one per core (each configuration's arithmetic is the same
+    # whatever slice it is in, so the results do not depend on the number of threads)
+    n_threads = int(os.environ.get("OCO_NUMBA_THREADS", os.cpu_count() or 1))
+    n_threads = max(1, min(n_threads, -(-B // BLOCK)))
+    per = -(-(-(-B // BLOCK)) // n_threads) * BLOCK
+    slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
+    arrays = (sidx, X, cum, comp, active, div_at, gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
+
+    def call(t, n, G, k0):
+        def one(sl):
+            sx, x, *rest = (a[sl] for a in arrays)
+            kernel(t, n, G, k0, sx, x, LO, HI, radius, *rest)
+
+        if len(slices) == 1:
+            one(slices[0])
+        else:
+            list(pool.map(one, slices))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(len(slices)) if len(slices) > 1 else None
     # a kernel call runs the rounds up to the next checkpoint (or the end of the data chunk); the host
     # records the checkpoint from the state the call leaves (the kernel itself has no checkpoint code)
     t, k = 1, 0
@@ -355,8 +422,7 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         end = t + n - 1
         while t <= end:
             stop = min(end, int(ck_t[k])) if k < K else end
-            kernel(t, stop - t + 1, G, t - (end - n + 1), sidx, X, LO, HI, radius, cum, comp, active, div_at,
-                   gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
+            call(t, stop - t + 1, G, t - (end - n + 1))
             if k < K and stop == ck_t[k]:
                 ck_loss[k] = np.where(active, cum + comp, np.nan)
                 ck_x[k] = X
@@ -365,6 +431,8 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
             t = stop + 1
         if progress is not None:
             progress(n)
+    if pool is not None:
+        pool.shutdown()
     ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
     return finish(problem, method, h, seeds, T, X, domain, checkpoints, cum + comp, active, div_at, gneg,
                   lrmin, lrmax, ck_loss, ck_x, ck_lr)
