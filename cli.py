@@ -9,7 +9,7 @@ with status 2.
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -214,6 +214,11 @@ def sweep(
                                          "skipping finished shards")] = False,
     shard_size: Annotated[int | None, typer.Option("--shard-size", help="rows (configurations × seeds) "
                                                       "per shard", show_default="all, at most 1024")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS", help="compute the shards on "
+                                                   "the Dask cluster whose scheduler is at ADDRESS "
+                                                   "(tcp://HOST:8786; needs oco's optional 'dask' extra)")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", metavar="N", help="compute the shards on a Dask "
+                                                "cluster of N processes started on this machine")] = None,
     T: TOpt = None,
     alpha: Alpha = None,
     beta1: Beta1 = None,
@@ -235,15 +240,22 @@ def sweep(
     plot: Plot = True,
     quiet: Quiet = False,
 ) -> None:
-    """Run the whole product of --grid axes × methods × seeds as batches; write sweep.csv and heat maps."""
+    """Run the whole product of --grid axes × methods × seeds as batches; write sweep.csv and heat maps.
+
+    The shards run one after the other here, or on a Dask cluster: --scheduler ADDRESS (a running one) or --workers N (N processes on this machine); sweep.csv is the same byte for byte.
+    """
     from oco import config, io
+    from oco import distributed as dist
     from oco import sweep as sw
     from oco.progress import ProgressBar
 
     _check_format(fmt)
     if out is None:
         fail("sweep needs --out DIR")
+    on_cluster = scheduler is not None or workers is not None
     with user_errors():
+        if on_cluster:
+            dist.check_options(scheduler, workers)
         io.check_out_dir(out, resume=resume)
         axes = config.parse_grid(grid)
         if not axes:
@@ -257,8 +269,20 @@ def sweep(
         if resume:
             sw.check_resume(out, cfg)
         sw.validate(cfg)
-    with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not quiet) as bar:
-        path = sw.run_sweep(cfg, out, list(_ARGV), bar, fmt, plot)
+    with ExitStack() as stack:
+        runner, extra = None, {}
+        if on_cluster:
+            with user_errors():
+                client = stack.enter_context(dist.connect(scheduler, workers))
+            runner, extra = dist.runner(client), {"dask": {"scheduler": scheduler, "workers": workers}}
+            if shard_size is None:  # neither given nor stored: enough shards for every worker
+                cfg.shard_size = dist.default_shard_size(sw.n_rows(cfg), dist.threads(client))
+        try:
+            with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not quiet) as bar:
+                path = sw.run_sweep(cfg, out, list(_ARGV), bar, fmt, plot, extra=extra, runner=runner)
+        except dist.ClusterError as e:
+            typer.echo(f"Error: {e}", err=True)
+            raise typer.Exit(1) from None
     typer.echo(f"{sw.n_rows(cfg)} rows ({len(sw.shards(cfg))} shards) → {path}")
 
 

@@ -10,12 +10,14 @@ whatever batch it runs in, so results do not depend on the shard size.
 A sweep folder holds config.json, manifest.json, ``shards/shard-NNNNN.{npz,csv}`` (each written atomically,
 the csv last: a shard is finished when its csv exists), and at the end ``sweep.csv``, ``traces.npz`` and the
 heat maps. ``--resume`` skips finished shards; the final sweep.csv is byte-identical to an uninterrupted run.
+The shards run here one after the other, or on a Dask cluster (``oco.distributed``); either way each is
+written as it finishes and sweep.csv is assembled in shard order, so the files are the same.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,26 +189,51 @@ def stored_shard_size(out: str | Path) -> int | None:
         return None
 
 
+def shard_rounds(cfg: Config, shard: Shard) -> int:
+    """Engine rounds of one shard (one batch of T rounds per group), as run_shard reports them to progress."""
+    return len(_groups(cfg, shard)) * cfg.T
+
+
 def pending_rounds(cfg: Config, out: Path) -> int:
-    return sum(len(_groups(cfg, s)) * cfg.T for s in shards(cfg) if not shard_done(out, s))
+    return sum(shard_rounds(cfg, s) for s in shards(cfg) if not shard_done(out, s))
+
+
+# (cfg, unfinished shards, progress) → (shard, run_shard's result) for each, in the order they finish
+ShardRunner = Callable[[Config, list[Shard], Callable[[int], None] | None],
+                       Iterable[tuple[Shard, tuple[str, dict]]]]
+
+
+def run_local(cfg: Config, pending: list[Shard], progress: Callable[[int], None] | None = None
+              ) -> Iterator[tuple[Shard, tuple[str, dict]]]:
+    """The shards computed here, one after the other: (shard, ``run_shard``'s result) as each finishes."""
+    for s in pending:
+        yield s, run_shard(cfg, s, progress)
+
+
+def write_shard(out: Path, shard: Shard, text: str, arrays: dict) -> None:
+    """A finished shard's files: the npz, then the csv (a shard is done once both exist)."""
+    io.write_npz(out / SHARDS / f"{shard.stem}.npz", arrays)
+    io.write_atomic(out / SHARDS / f"{shard.stem}.csv", text)
 
 
 def run_sweep(cfg: Config, out: str | Path, command: list[str] | None = None,
               progress: Callable[[int], None] | None = None, fmt: str = "png", plot: bool = True,
-              extra: dict | None = None) -> Path:
-    """Run (or finish) a sweep into ``out``; returns the path of sweep.csv. Call ``check_resume`` first."""
+              extra: dict | None = None, runner: ShardRunner | None = None) -> Path:
+    """Run (or finish) a sweep into ``out``; returns the path of sweep.csv. Call ``check_resume`` first.
+
+    ``runner`` computes the unfinished shards and yields ``(shard, (csv text, arrays))`` in any order as they
+    finish: ``run_local`` (the default) here, ``oco.distributed.runner(client)`` on a Dask cluster. Every
+    result is written the same way as it arrives, and ``finish`` assembles the shards in their order.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     io.clean_tmp(out)
     if not (out / "config.json").exists():
         io.write_json(out / "config.json", cfg.to_dict())
     io.append_manifest(out / "manifest.json", io.manifest(command, cfg.seeds, cfg.backend, **(extra or {})))
-    for s in shards(cfg):
-        if shard_done(out, s):
-            continue
-        text, arrays = run_shard(cfg, s, progress)
-        io.write_npz(out / SHARDS / f"{s.stem}.npz", arrays)
-        io.write_atomic(out / SHARDS / f"{s.stem}.csv", text)
+    pending = [s for s in shards(cfg) if not shard_done(out, s)]
+    for s, (text, arrays) in (runner or run_local)(cfg, pending, progress):
+        write_shard(out, s, text, arrays)
     return finish(cfg, out, fmt, plot)
 
 
