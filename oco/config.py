@@ -475,6 +475,15 @@ def grid_points(grid: dict[str, list]) -> list[tuple]:
     return list(itertools.product(*grid.values())) if grid else [()]
 
 
+def grid_point(grid: dict[str, list], index: int) -> tuple:
+    """grid_points(grid)[index] without building the list (first axis slowest)."""
+    out = []
+    for values in reversed(list(grid.values())):
+        index, r = divmod(index, len(values))
+        out.append(values[r])
+    return tuple(reversed(out))
+
+
 def default_shard_size(n_rows: int) -> int:
     """Rows per shard: the whole batch when small, else slices of 1024 configurations."""
     return max(1, min(n_rows, 1024))

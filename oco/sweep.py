@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import io
-from .config import Config, ConfigError, diff_configs, grid_points, grid_size
+from .config import Config, ConfigError, diff_configs, grid_point, grid_size
 from .result import LR_QUANTILES
 
 SHARDS = "shards"
@@ -80,13 +80,13 @@ def header(cfg: Config) -> list[str]:
 
 def _groups(cfg: Config, shard: Shard) -> list[tuple[int, tuple, list[int]]]:
     """The batches of a shard: (method index, values of the unbatchable axes, row indices)."""
-    points = grid_points(cfg.grid)
     axes = list(cfg.grid)
     batchable = {(mi, a): _batchable(cfg, mi, a) for mi in range(len(cfg.methods)) for a in axes}
     out: dict[tuple, list[int]] = {}
     for i in range(shard.start, shard.stop):
         mi, pi, _ = row_index(cfg, i)
-        fixed = tuple((a, io.fmt_cell(v)) for a, v in zip(axes, points[pi]) if not batchable[mi, a])
+        point = grid_point(cfg.grid, pi)
+        fixed = tuple((a, io.fmt_cell(v)) for a, v in zip(axes, point) if not batchable[mi, a])
         out.setdefault((mi, fixed), []).append(i)
     return [(mi, fixed, rows) for (mi, fixed), rows in out.items()]
 
@@ -95,12 +95,11 @@ def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None,
     from .api import simulate
 
     ms = cfg.methods[mi]
-    points = grid_points(cfg.grid)
     axes = list(cfg.grid)
     hyper = dict(ms.given)
-    pis = [row_index(cfg, i)[1] for i in rows]
+    points = [grid_point(cfg.grid, row_index(cfg, i)[1]) for i in rows]
     for j, a in enumerate(axes):
-        values = [points[pi][j] for pi in pis]
+        values = [p[j] for p in points]
         hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
     seeds = np.asarray([cfg.seeds[row_index(cfg, i)[2]] for i in rows], dtype=np.int64)
     return simulate(cfg.problem, ms.name, T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
@@ -119,7 +118,6 @@ def validate(cfg: Config) -> None:
 
 def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None = None) -> tuple[str, dict]:
     """The CSV lines (no header) and the checkpoint traces of one shard."""
-    points = grid_points(cfg.grid)
     n, d = shard.stop - shard.start, cfg.problem.d
     cells: list[list | None] = [None] * n
     arrays: dict[str, np.ndarray] = {}
@@ -151,7 +149,7 @@ def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None 
             xf, xs = r.x_final[b], r.x_star[b]
             gap = [float(r.expected_gap[b])] if has_gap and r.expected_gap is not None else ([math.nan] if has_gap else [])
             cells[k] = [
-                *points[pi], ms.name, ms.convention, int(r.seeds[b]), float(r.avg_regret[b]), float(r.regret[b]),
+                *grid_point(cfg.grid, pi), ms.name, ms.convention, int(r.seeds[b]), float(r.avg_regret[b]), float(r.regret[b]),
                 *map(float, xf), bool(r.diverged[b]), float(r.best_fixed_loss[b]), *map(float, xs),
                 float(np.linalg.norm(xf - xs)), *gap, int(r.diverged_at[b]), int(r.gamma_negative_rounds[b]),
                 float(r.lr_min[b]), float(r.lr_max[b]),
