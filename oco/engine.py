@@ -14,7 +14,7 @@ that round, keeps its last finite iterate and stops accumulating loss; the other
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -48,6 +48,11 @@ def init_env(method: Method, h: dict, x0: np.ndarray) -> dict:
     return env
 
 
+def round_pieces(method: Method, h: dict) -> tuple[list, list]:
+    """(clock, update): the per-configuration schedule pieces, then φ, ψ, the rate and the step."""
+    return [*clock_pieces(h), *method.clock], list(method.all_pieces[len(method.clock):])
+
+
 def run(
     problem,
     method: Method,
@@ -63,7 +68,7 @@ def run(
     B, d = x0.shape
     x = x0.astype(float, copy=True)
     env = init_env(method, h, x)
-    pieces = [*clock_pieces(h), *method.all_pieces]
+    clock, update = round_pieces(method, h)
     uniq, seed_index = np.unique(seeds, return_inverse=True)
     cum, comp = np.zeros(B), np.zeros(B)  # Neumaier-compensated Σ f_t(x_t)
     active = np.ones(B, bool)
@@ -74,7 +79,6 @@ def run(
     wd = h.get("weight_decay")
     decay = wd is not None and bool(np.any(wd != 0))
     decoupled = decay and h.get("decoupled_weight_decay", False)
-    n_clock = len(pieces) - len(method.all_pieces) + len(method.clock)
 
     K = len(checkpoints)
     ck_loss = np.full((K, B), np.nan)
@@ -89,13 +93,13 @@ def run(
             for j in range(n):
                 loss, g = problem.loss_grad(x, chunk[seed_index, j])
                 env["t"] = t
-                for piece in pieces[:n_clock]:
+                for piece in clock:
                     piece(env)
                 if decay and not decoupled:
                     g = g + wd * x
                 env["g"] = g
                 env["x"] = x * (1.0 - env["a"] * wd) if decoupled else x
-                for piece in pieces[n_clock:]:
+                for piece in update:
                     piece(env)
                 eta = np.broadcast_to(env["eta"], x.shape)
                 x_new = domain.project(env["xhat"], 1.0 / eta)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import math
 import os
 import sys
 import textwrap
@@ -101,13 +102,15 @@ def _helpers(used) -> list:
 
 def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) -> str:
     """The kernel module's source for one row and one run's fixed choices."""
-    clock = schedules.clock_pieces(h)
+    from ..engine import round_pieces
+
+    clock, update = round_pieces(method, h)
     state = list(method.state)
     cstate = list(method.cstate)
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     static = {k: v for k, v in h.items() if not isinstance(v, np.ndarray)}
     cnames = list(cstate)  # per-configuration values: cstate and clock outputs
-    for p in (*clock, *method.clock):
+    for p in clock:
         for names in p.outs:
             cnames += [n for n in names if n not in cnames]
 
@@ -137,7 +140,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
                 lines.append(f"{arg(n, scope)} = {tv}")
         return lines
 
-    used = {p.fn for p in (*clock, *method.all_pieces)}
+    used = {p.fn for p in (*clock, *update)}
     src = [SCALAR_OPS, "\n"]
     for fn in [*_helpers(used), *sorted(used, key=lambda f: f.__name__)]:
         src.append(_source(fn) + "\n")
@@ -176,7 +179,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
         "        for ii in range(nbk):",
         *[f"            cs_{c} = c_{c}[ii]" for c in cstate],
     ]
-    for p in (*clock, *method.clock):  # the clock, on scalars, kept per configuration for the element loop
+    for p in clock:  # the clock, on scalars, kept per configuration for the element loop
         body += ["            " + ln for ln in call(p, "clock")]
     body += [f"            c_{c}[ii] = cs_{c}" for c in cnames]
     body += [
@@ -195,7 +198,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
         "                xb = x * (1.0 - c_a[ii] * H_weight_decay_[ii])" if decay == "decoupled" else "                xb = x"
     )
     body += [f"                s_{s} = S_{s}_[j, ii]" for s in state]
-    for p in method.all_pieces[len(method.clock):]:
+    for p in update:
         body += ["                " + ln for ln in call(p, "element")]
     body += [f"                S_{s}_[j, ii] = s_{s}" for s in state]
     body += [
@@ -245,7 +248,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
         "                gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
     ]
     if d == 1 and domain_kind != "ball":  # d is passed only where the fused form is wanted
-        body = body[: body.index("    for k in range(n):")] + _fused_body(method, clock, state, cstate, call, arg,
+        body = body[: body.index("    for k in range(n):")] + _fused_body(clock, update, state, cstate, call, arg,
                                                                            domain_kind, decay)
     body += [  # write the block back
         *[f"    {v}[lo:hi] = {v}_" for v in per_config if v != "sidx"],
@@ -260,7 +263,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
     return "".join(src)
 
 
-def _fused_body(method, clock, state, cstate, call, arg, domain_kind, decay) -> list[str]:
+def _fused_body(clock, update, state, cstate, call, arg, domain_kind, decay) -> list[str]:
     """One coordinate (d = 1, the counterexamples): the whole round in a single loop over the block, so
     nothing is stored between passes and LLVM vectorises all of it across configurations."""
     body = [
@@ -271,7 +274,7 @@ def _fused_body(method, clock, state, cstate, call, arg, domain_kind, decay) -> 
         "        for ii in range(nbk):",
         *[f"            cs_{c} = c_{c}[ii]" for c in cstate],
     ]
-    for p in (*clock, *method.clock):
+    for p in clock:
         body += ["            " + ln for ln in call(p, "fused")]
     body += [f"            c_{c}[ii] = cs_{c}" for c in cstate]
     body += ["            g = gb[ii]", "            x = x_[0, ii]", "            lo_ = g * x"]
@@ -279,7 +282,7 @@ def _fused_body(method, clock, state, cstate, call, arg, domain_kind, decay) -> 
         body.append("            g = g + H_weight_decay_[ii] * x")
     body.append("            xb = x * (1.0 - cs_a * H_weight_decay_[ii])" if decay == "decoupled" else "            xb = x")
     body += [f"            s_{s} = S_{s}_[0, ii]" for s in state]
-    for p in method.all_pieces[len(method.clock):]:
+    for p in update:
         body += ["            " + ln for ln in call(p, "fused")]
     body += [f"            S_{s}_[0, ii] = s_{s}" for s in state]
     xh = arg("xhat", "fused")
@@ -395,8 +398,9 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     # threads: contiguous slices of whole blocks, one per core (each configuration's arithmetic is the same
     # whatever slice it is in, so the results do not depend on the number of threads)
     n_threads = int(os.environ.get("OCO_NUMBA_THREADS", os.cpu_count() or 1))
-    n_threads = max(1, min(n_threads, -(-B // BLOCK)))
-    per = -(-(-(-B // BLOCK)) // n_threads) * BLOCK
+    n_blocks = math.ceil(B / BLOCK)
+    n_threads = max(1, min(n_threads, n_blocks))
+    per = math.ceil(n_blocks / n_threads) * BLOCK
     slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
     arrays = (sidx, X, cum, comp, active, div_at, gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
 

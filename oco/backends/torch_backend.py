@@ -10,7 +10,6 @@ import os
 
 import numpy as np
 
-from .. import schedules
 from ..methods import ops, pieces
 
 
@@ -56,18 +55,17 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     """The torch counterpart of ``oco.engine.run``: same arguments, same Result."""
     import torch
 
-    from ..engine import CHUNK, finish, init_env
+    from ..engine import CHUNK, finish, init_env, round_pieces
     from ..projections import Ball, Box
     from ..result import LR_QUANTILES
 
     dev = _device(torch)
     ns = _namespace(torch)
-    T_ = lambda a: torch.as_tensor(np.array(a, float), dtype=torch.float64, device=dev)  # noqa: E731
+    T_ = lambda a: torch.as_tensor(np.array(a, float), dtype=torch.float64, device=dev)
     B, d = x0.shape
     hh = {k: (T_(v) if isinstance(v, np.ndarray) else v) for k, v in h.items()}
     env = {k: (T_(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x0).items()}
-    run_pieces = [p.rebind(ns) for p in (*schedules.clock_pieces(h), *method.all_pieces)]
-    n_clock = len(run_pieces) - len(method.all_pieces) + len(method.clock)
+    clock, update = ([p.rebind(ns) for p in pieces] for pieces in round_pieces(method, h))
     linear = getattr(problem, "linear", False) and type(problem).loss_grad.__qualname__ == "Problem.loss_grad"
 
     x = T_(x0)
@@ -105,13 +103,13 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
                 loss_np, g_np = problem.loss_grad(x.cpu().numpy(), chunk_np[seed_index, j])
                 loss, g = T_(loss_np), T_(g_np)
             env["t"] = t
-            for piece in run_pieces[:n_clock]:
+            for piece in clock:
                 piece(env)
             if decay and not decoupled:
                 g = g + wd * x
             env["g"] = g
             env["x"] = x * (1.0 - env["a"] * wd) if decoupled else x
-            for piece in run_pieces[n_clock:]:
+            for piece in update:
                 piece(env)
             eta = torch.broadcast_to(torch.as_tensor(env["eta"], dtype=torch.float64, device=dev), x.shape)
             xhat = env["xhat"]
@@ -144,6 +142,6 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         if progress is not None:
             progress(n)
     ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
-    np_ = lambda a: a.cpu().numpy()  # noqa: E731
+    np_ = lambda a: a.cpu().numpy()
     return finish(problem, method, h, seeds, T, np_(x), domain, checkpoints, np_(cum + comp), np_(active),
                   np_(diverged_at), np_(gamma_neg), np_(lr_min), np_(lr_max), ck_loss, ck_x, ck_lr)
