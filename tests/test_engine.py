@@ -4,25 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from sequences import Sequence
 
 import oco
 from oco.projections import Ball, Box, Unconstrained
-from problems.base import PeriodicLinear, Problem
+from problems.base import PeriodicLinear
 
 REDDI = dict(beta1=0.9, beta2=0.99, schedule="sqrt")
-
-
-class Sequence(Problem):
-    """A fixed linear sequence g_t (T, d), for identity tests."""
-
-    name = "test-sequence"
-
-    def __init__(self, g):
-        self.g = np.asarray(g, float).reshape(len(g), -1)
-        self.d = self.g.shape[1]
-
-    def data(self, seed, t0, n):
-        return self.g[t0 - 1 : t0 - 1 + n]
 
 
 def random_sequence(T=300, d=3, seed=1, scale=None):

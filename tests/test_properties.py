@@ -7,23 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sequences import Sequence
 
 import oco
 from oco.projections import Ball, Box
 from problems.base import PeriodicLinear, Problem, linear_sums
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-class Sequence(Problem):
-    name = "test-sequence"
-
-    def __init__(self, g):
-        self.g = np.asarray(g, float).reshape(len(g), -1)
-        self.d = self.g.shape[1]
-
-    def data(self, seed, t0, n):
-        return self.g[t0 - 1 : t0 - 1 + n]
 
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)

@@ -24,7 +24,7 @@ from ..schedules import BETA1_SCHEDULES, STEP_SCHEDULES
 from . import pieces
 
 CONVENTIONS = ("paper", "torch")
-ALIASES = {"lr": "alpha", "betas": None}  # torch's names that map onto ours (betas: pass beta1/beta2)
+ALIASES = {"lr": "alpha"}  # torch's name for the step size
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Method:
         """
         given = dict(given)
         for alias, target in ALIASES.items():
-            if alias in given and target is not None:
+            if alias in given:
                 if target in given:
                     raise ValueError(f"give either {alias!r} or {target!r}, not both")
                 given[target] = given.pop(alias)
@@ -143,9 +143,6 @@ class Method:
             if isinstance(value, np.ndarray):
                 h[name] = np.broadcast_to(value.reshape(-1, 1), (B, 1)).astype(float)
         return h, B
-
-
-_SCALAR_ONLY = {"bool", "schedule", "beta1_schedule", "int+"}
 
 
 def _check(name: str, value: Any, check: str) -> Any:
