@@ -257,11 +257,18 @@ class CyclicLinear(Problem):
     def _set_pattern(self, pattern) -> None:
         p = np.asarray(pattern, float)
         self.pattern = p.reshape(len(p), -1)
+        self._tile = None
         self.d = self.pattern.shape[1]
         self._cum = np.concatenate([np.zeros((1, self.d)), np.cumsum(self.pattern, axis=0)])
 
     def data(self, seed, t0, n):
-        return self.pattern[(np.arange(t0 - 1, t0 - 1 + n)) % len(self.pattern)]
+        """A view into the pattern tiled (kept, grown as needed): no work per round. Do not write to it."""
+        P = len(self.pattern)
+        tile = getattr(self, "_tile", None)
+        if tile is None or len(tile) < n + P:
+            tile = self._tile = np.tile(self.pattern, (-(-(n + P) // P), 1))
+        r = (t0 - 1) % P
+        return tile[r : r + n]
 
     def sums(self, ts: np.ndarray) -> np.ndarray:
         ts = np.asarray(ts, np.int64)

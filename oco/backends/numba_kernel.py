@@ -33,6 +33,8 @@ from .. import projections, schedules
 from ..methods import Method, ops, pieces
 
 BLOCK = 32
+TILE = 256  # rounds per tile of the split form
+CONFIG_ORDER_BELOW = 8  # fewer configurations than this run configuration by configuration
 CHUNK = 1 << 16
 
 SCALAR_OPS = '''
@@ -100,8 +102,36 @@ def _helpers(used) -> list:
     return [f for n, f in out.items() if f not in used]
 
 
-def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) -> str:
-    """The kernel module's source for one row and one run's fixed choices."""
+def uniform_names(method: Method, h: dict, clock: list, same: set) -> set:
+    """The names whose value is one number per round for the whole batch: t, the hyperparameters that are
+    equal across it (``same``), and the clock outputs (cstate included) computed from such names only."""
+    static = {k for k, v in h.items() if not isinstance(v, np.ndarray)}
+    outs = {n for p in clock for names in p.outs for n in names}
+    uni = {"t", *static, *same, *outs}
+    changed = True
+    while changed:  # drop the outputs of every clock piece that reads a per-configuration name
+        changed = False
+        for p in clock:
+            if any(a not in uni for a in p.args):
+                drop = {n for names in p.outs for n in names} & uni
+                if drop:
+                    uni -= drop
+                    changed = True
+    return uni - static - {"t"}
+
+
+def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(), fused=False,
+             order="round", one_seed=False, finite_box=True) -> str:
+    """The kernel module's source for one row and one run's fixed choices.
+
+    same: the numeric hyperparameters equal across the batch; with them the clock pieces that read only
+    such names (α_t = α/√t for one α, β^t for one β) are computed once per round, in a pass of their own,
+    instead of once per configuration. fused: one coordinate, the whole round in one pass per configuration
+    (d = 1, no ball). order (fused only): "round" — for each round, every configuration of a block (LLVM
+    vectorises across the block); "config" — for each configuration, every round (the state stays in
+    registers: the fastest form for one configuration, a latency chain). one_seed: every configuration sees
+    the same data, read once per round.
+    """
     from ..engine import round_pieces
 
     clock, update = round_pieces(method, h)
@@ -109,30 +139,39 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
     cstate = list(method.cstate)
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     static = {k: v for k, v in h.items() if not isinstance(v, np.ndarray)}
-    cnames = list(cstate)  # per-configuration values: cstate and clock outputs
-    for p in clock:
+    uni = uniform_names(method, h, clock, set(same) & set(numeric))
+    uclock = [p for p in clock if all(n in uni for names in p.outs for n in names)]
+    cclock = [p for p in clock if p not in uclock]
+    uouts = [n for p in uclock for names in p.outs for n in names]
+    uouts = list(dict.fromkeys(uouts))
+    hyper = [k for k in numeric if k not in uni]  # per-configuration hyperparameters
+    cnames = [c for c in cstate if c not in uni]  # per-configuration clock values
+    for p in cclock:
         for names in p.outs:
             cnames += [n for n in names if n not in cnames]
+    percs = [c for c in cstate if c not in uni]
 
-    def arg(name: str, scope: str) -> str:
+    def arg(name: str, scope: str, buf=()) -> str:
+        if name in buf:  # the split form: read from the buffer an earlier phase wrote
+            return f"b_{name}"
         if name == "t":
             return "t"
-        if name in ("g", "x"):
+        if name in ("g", "x") and scope != "uclock":
             return {"g": "g", "x": "xb"}[name]
-        if scope in ("element", "fused") and name in numeric and name not in state:
-            return f"H_{name}_[ii]"
-        if scope in ("element", "fused") and name in state:
+        if name in uni:
+            return f"u_{name}"
+        if name in state and scope in ("element", "fused"):
             return f"s_{name}"
+        if name in hyper:
+            return f"p_{name}" if scope == "fused" else f"H_{name}_[ii]"
         if name in cnames:
-            return f"cs_{name}" if scope in ("clock", "fused") else f"c_{name}[ii]"
+            return f"c_{name}[ii]" if scope == "element" else f"cs_{name}"
         if name in static:
             return repr(static[name])
-        if name in numeric:
-            return f"H_{name}_[ii]"
         return f"e_{name}"
 
-    def call(p, scope: str) -> list[str]:
-        args = ", ".join(arg(a, scope) for a in p.args)
+    def call(p, scope: str, buf=()) -> list[str]:
+        args = ", ".join(arg(a, scope, buf) for a in p.args)
         tmp = [f"_o{k}" for k in range(len(p.outs))]
         lines = [f"{', '.join(tmp)} = {p.fn.__name__}({args})"]
         for tv, names in zip(tmp, p.outs):
@@ -147,115 +186,50 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
     if domain_kind == "ball":
         src.append(_source(projections.weighted_ball_row) + "\n")
 
-    sig = ["t0", "n", "G", "k0", "sidx", "X", "LO", "HI", "radius",
+    sig = ["t0", "n", "G", "k0", "W", "sidx", "X", "LO", "HI", "radius",
            "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta"]
     sig += [f"S_{s}" for s in state] + [f"C_{c}" for c in cstate] + [f"H_{k}" for k in numeric]
-    per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
-    # Every block works on its own copies (per-coordinate arrays laid out (d, BLOCK)), so LLVM sees no
-    # aliasing and vectorises the loops over the block's configurations.
+    # the clock of the names shared by the whole batch: one pass over the rounds, kept in arrays U_*
     body = [
         "B, d = X.shape",
+        "lo0 = LO[0]",
+        "hi0 = HI[0]",
+        *[f"u_{k} = H_{k}[0]" for k in numeric if k in uni],
+        *[f"u_{c} = C_{c}[0]" for c in cstate if c in uni],
+        *[f"U_{c} = W[{i}, :n]" for i, c in enumerate(uouts)],  # W: the host's workspace, no allocation here
+        "for k in range(n):",
+        "    t = t0 + k",
+        *["    " + ln for p in uclock for ln in call(p, "uclock")],
+        *[f"    U_{c}[k] = u_{c}" for c in uouts],
+        *[f"C_{c}[:] = u_{c}" for c in cstate if c in uni],
+    ]
+    per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
+    # Every block works on its own copies, so LLVM sees no aliasing and vectorises across the block.
+    body += [
         f"nb = (B + {BLOCK} - 1) // {BLOCK}",
         "for blk in range(nb):",
         f"    lo = blk * {BLOCK}",
         f"    hi = min(B, lo + {BLOCK})",
         "    nbk = hi - lo",
         *[f"    {v}_ = {v}[lo:hi].copy()" for v in per_config],
-        *[f"    H_{k}_ = H_{k}[lo:hi].copy()" for k in numeric],
+        *[f"    H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
         *[f"    c_{c} = np.empty({BLOCK})" for c in cnames],
-        *[f"    c_{c}[:nbk] = C_{c}[lo:hi]" for c in cstate],
-        *[f"    S_{s}_ = np.ascontiguousarray(S_{s}[lo:hi].T)" for s in state],
-        "    x_ = np.ascontiguousarray(X[lo:hi].T)",
-        "    prev_ = np.ascontiguousarray(prev_eta[lo:hi].T)",
-        f"    xh = np.empty((d, {BLOCK}))",
-        f"    et = np.empty((d, {BLOCK}))",
-        f"    loss = np.empty({BLOCK})",
-        f"    gb = np.empty({BLOCK})",
-        f"    ok = np.empty({BLOCK}, dtype=np.bool_)",
-        f"    up = np.empty({BLOCK}, dtype=np.bool_)",
-        "    xr = np.empty(d)",
-        "    for k in range(n):",
-        "        t = t0 + k",
-        "        for ii in range(nbk):",
-        *[f"            cs_{c} = c_{c}[ii]" for c in cstate],
+        *[f"    c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
     ]
-    for p in clock:  # the clock, on scalars, kept per configuration for the element loop
-        body += ["            " + ln for ln in call(p, "clock")]
-    body += [f"            c_{c}[ii] = cs_{c}" for c in cnames]
-    body += [
-        "            loss[ii] = 0.0",
-        "        for j in range(d):",
-        "            for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
-        "                gb[ii] = G[sidx_[ii], k0 + k, j]",
-        "            for ii in range(nbk):",
-        "                g = gb[ii]",
-        "                x = x_[j, ii]",
-        "                loss[ii] += g * x",
-    ]
-    if decay == "coupled":
-        body.append("                g = g + H_weight_decay_[ii] * x")
-    body.append(
-        "                xb = x * (1.0 - c_a[ii] * H_weight_decay_[ii])" if decay == "decoupled" else "                xb = x"
-    )
-    body += [f"                s_{s} = S_{s}_[j, ii]" for s in state]
-    for p in update:
-        body += ["                " + ln for ln in call(p, "element")]
-    body += [f"                S_{s}_[j, ii] = s_{s}" for s in state]
-    body += [
-        f"                xh[j, ii] = {arg('xhat', 'element')}",
-        f"                et[j, ii] = {arg('eta', 'element')}",
-    ]
-    if domain_kind == "box":
-        body += ["        for j in range(d):", "            for ii in range(nbk):",
-                 "                xh[j, ii] = clip(xh[j, ii], LO[j], HI[j])"]
-    elif domain_kind == "ball":
-        body += [
-            "        for ii in range(nbk):",
-            "            nn = 0.0",
-            "            for j in range(d):",
-            "                nn += xh[j, ii] * xh[j, ii]",
-            "            if math.sqrt(nn) > radius:",
-            "                weighted_ball_row(np.ascontiguousarray(xh[:, ii]), 1.0 / et[:, ii], radius, xr)",
-            "                for j in range(d):",
-            "                    xh[j, ii] = xr[j]",
-        ]
-    body += [
-        # divergence: a configuration whose loss or next iterate is not finite stops here
-        "        for ii in range(nbk):",
-        "            ok[ii] = math.isfinite(loss[ii])",
-        "            up[ii] = False",
-        "        for j in range(d):",
-        "            for ii in range(nbk):",
-        "                ok[ii] = ok[ii] & math.isfinite(xh[j, ii])",
-        "        for ii in range(nbk):",
-        "            div_at_[ii] = t if (active_[ii] & (not ok[ii])) else div_at_[ii]",
-        "            active_[ii] = active_[ii] & ok[ii]",
-        "            f = loss[ii] if active_[ii] else 0.0",
-        "            s = cum_[ii] + f",
-        "            comp_[ii] += (cum_[ii] - s) + f if abs(cum_[ii]) >= abs(f) else (f - s) + cum_[ii]",
-        "            cum_[ii] = s",
-        "        for j in range(d):",
-        "            for ii in range(nbk):",
-        "                e = et[j, ii]",
-        "                a_ = active_[ii]",
-        "                x_[j, ii] = xh[j, ii] if a_ else x_[j, ii]",
-        "                lrmin_[ii] = minimum(lrmin_[ii], e) if a_ else lrmin_[ii]",
-        "                lrmax_[ii] = maximum(lrmax_[ii], e) if a_ else lrmax_[ii]",
-        "                up[ii] = up[ii] | (e > prev_[j, ii])",
-        "                prev_[j, ii] = e",
-        "        if t > 1:",
-        "            for ii in range(nbk):",
-        "                gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
-    ]
-    if d == 1 and domain_kind != "ball":  # d is passed only where the fused form is wanted
-        body = body[: body.index("    for k in range(n):")] + _fused_body(clock, update, state, cstate, call, arg,
-                                                                           domain_kind, decay)
+    if fused:
+        body += ["    " + ln for ln in _fused(clock=cclock, update=update, state=state, percs=percs, hyper=hyper,
+                                                 uouts=uouts, call=call, arg=arg, domain_kind=domain_kind,
+                                                 decay=decay, order=order, one_seed=one_seed,
+                                                 finite_box=finite_box)]
+        back = ["    X[lo:hi, 0] = x_", "    prev_eta[lo:hi, 0] = prev_", *[f"    S_{s}[lo:hi, 0] = S_{s}_" for s in state]]
+    else:
+        body += ["    " + ln for ln in _passes(cclock, update, state, percs, cnames, uouts, call, arg,
+                                                 domain_kind, decay)]
+        back = ["    X[lo:hi] = x_.T", "    prev_eta[lo:hi] = prev_.T", *[f"    S_{s}[lo:hi] = S_{s}_.T" for s in state]]
     body += [  # write the block back
         *[f"    {v}[lo:hi] = {v}_" for v in per_config if v != "sidx"],
-        *[f"    C_{c}[lo:hi] = c_{c}[:nbk]" for c in cstate],
-        *[f"    S_{s}[lo:hi] = S_{s}_.T" for s in state],
-        "    X[lo:hi] = x_.T",
-        "    prev_eta[lo:hi] = prev_.T",
+        *[f"    C_{c}[lo:hi] = c_{c}[:nbk]" for c in percs],
+        *back,
     ]
     # nogil: the host runs slices of the batch on threads of its own (numba's prange kernels ran slower here)
     src.append("@njit(nogil=True, cache=True, error_model='numpy')\ndef kernel(" + ", ".join(sig) + "):\n")
@@ -263,46 +237,248 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, d: int = 0) 
     return "".join(src)
 
 
-def _fused_body(clock, update, state, cstate, call, arg, domain_kind, decay) -> list[str]:
-    """One coordinate (d = 1, the counterexamples): the whole round in a single loop over the block, so
-    nothing is stored between passes and LLVM vectorises all of it across configurations."""
-    body = [
-        "    for k in range(n):",
-        "        t = t0 + k",
-        "        for ii in range(nbk):",
-        "            gb[ii] = G[sidx_[ii], k0 + k, 0]",
-        "        for ii in range(nbk):",
-        *[f"            cs_{c} = c_{c}[ii]" for c in cstate],
+def _outs(p) -> set:
+    return {n for names in p.outs for n in names}
+
+
+def _phases(pieces: list, carried: set, coupled: bool):
+    """Split a round's pieces into A, B, C for the split form, or None where the order forbids it.
+
+    C reads the iterate — directly, through a name computed from it, or through a state such a piece
+    writes. A is the rest that carries state from round to round, with what it reads. B is the remainder:
+    elementwise in the round, so LLVM vectorises it across rounds.
+    """
+    xdep = {"x", "xb"} | ({"g"} if coupled else set())
+    changed = True
+    while changed:
+        changed = False
+        for p in pieces:
+            if set(p.args) & xdep and not _outs(p) <= xdep:
+                xdep |= _outs(p)
+                changed = True
+    C = [p for p in pieces if set(p.args) & xdep]
+    A = [p for p in pieces if p not in C and _outs(p) & carried]
+    for p in reversed(pieces):  # what an A piece reads is computed in A
+        if p not in C and p not in A and any(_outs(p) & set(q.args) for q in A):
+            A.append(p)
+    A = [p for p in pieces if p in A]
+    B = [p for p in pieces if p not in A and p not in C]
+    # a later phase reads a name at the end of an earlier phase's round: no earlier-phase piece may write
+    # it after the reader in the round's order
+    phase = {id(p): i for i, ps in enumerate((A, B, C)) for p in ps}
+    for i, p in enumerate(pieces):
+        for q in pieces[i + 1:]:
+            if phase[id(q)] < phase[id(p)] and _outs(q) & set(p.args):
+                return None
+    return A, B, C
+
+
+def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed,
+           finite_box):
+    """One coordinate (d = 1, the counterexamples): a configuration's whole round on scalars, in one pass —
+    or, for one configuration at a time, in the split form (``_phases``)."""
+    arrays = {"x_c": "x_", "a_": "active_", "dv": "div_at_", "cu": "cum_", "co": "comp_", "lmin": "lrmin_",
+              "lmax": "lrmax_", "gn": "gneg_", "pe": "prev_", **{f"s_{s}": f"S_{s}_" for s in state},
+              **{f"cs_{c}": f"c_{c}" for c in percs}}
+    load = [f"{v} = {a}[ii]" for v, a in arrays.items()] + [f"p_{k} = H_{k}_[ii]" for k in hyper]
+    store = [f"{a}[ii] = {v}" for v, a in arrays.items()]
+    data = "G[0, k0 + k, 0]" if one_seed else "G[sidx_[ii], k0 + k, 0]"
+    rnd = ["t = t0 + k", *[f"u_{c} = U_{c}[k]" for c in uouts], f"g = {data}"]
+
+    def iterate(pieces, buf=()) -> list[str]:
+        """The round from the iterate on: the loss, the pieces that read x, projection, divergence, commit."""
+        out = ["x = x_c", "f = g * x"]
+        if decay == "coupled":
+            out.append(f"g = g + {arg('weight_decay', 'fused', buf)} * x")
+        out.append(f"xb = x * (1.0 - {arg('a', 'fused', buf)} * {arg('weight_decay', 'fused', buf)})"
+                   if decay == "decoupled" else "xb = x")
+        for p in pieces:
+            out += call(p, "fused", buf)
+        xh = arg("xhat", "fused", buf)
+        if domain_kind == "box" and finite_box:  # a cheap clamp; a NaN step is caught by the check below
+            project = [f"xh_ = min(max({xh}, lo0), hi0)", f"ok_ = math.isfinite(f) & ({xh} == {xh})"]
+        else:  # np.clip's NaN-propagating arithmetic
+            project = [f"xh_ = clip({xh}, lo0, hi0)" if domain_kind == "box" else f"xh_ = {xh}",
+                       "ok_ = math.isfinite(f) & math.isfinite(xh_)"]
+        # divergence: a configuration whose loss or next iterate is not finite stops here (& rather than
+        # and: no branches, so LLVM vectorises)
+        return out + project + [
+            f"e = {arg('eta', 'fused', buf)}",
+            "dv = t if (a_ & (not ok_)) else dv",
+            "a_ = a_ & ok_",
+            "f = f if a_ else 0.0",
+            # the loss, compensated: TwoSum's error term is the exact rounding error, as Neumaier's in the engine
+            "s = cu + f",
+            "bb = s - cu",
+            "co += (cu - (s - bb)) + (f - bb)",
+            "cu = s",
+            "x_c = xh_ if a_ else x",
+            "lmin = e if (a_ & ((e < lmin) | (e != e))) else lmin",  # NaN-propagating, as np.minimum
+            "lmax = e if (a_ & ((e > lmax) | (e != e))) else lmax",
+            "gn += 1 if (a_ & (e > pe)) else 0",  # pe starts at +inf: round 1 never counts
+            "pe = e",
+        ]
+
+    out = [
+        *[f"{a} = {v}[lo:hi, 0].copy()" for a, v in (("x_", "X"), ("prev_", "prev_eta"))],
+        *[f"S_{s}_ = S_{s}[lo:hi, 0].copy()" for s in state],
     ]
-    for p in clock:
-        body += ["            " + ln for ln in call(p, "fused")]
-    body += [f"            c_{c}[ii] = cs_{c}" for c in cstate]
-    body += ["            g = gb[ii]", "            x = x_[0, ii]", "            lo_ = g * x"]
-    if decay == "coupled":
-        body.append("            g = g + H_weight_decay_[ii] * x")
-    body.append("            xb = x * (1.0 - cs_a * H_weight_decay_[ii])" if decay == "decoupled" else "            xb = x")
-    body += [f"            s_{s} = S_{s}_[0, ii]" for s in state]
-    for p in update:
-        body += ["            " + ln for ln in call(p, "fused")]
-    body += [f"            S_{s}_[0, ii] = s_{s}" for s in state]
-    xh = arg("xhat", "fused")
+    pieces = [*clock, *update]
+    if order == "round":
+        gather = [] if one_seed else [
+            "for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
+            f"    gb[ii] = G[sidx_[ii], k0 + k, 0]",
+        ]
+        return out + [
+            f"gb = np.empty({BLOCK})",
+            "for k in range(n):",
+            *["    " + ln for ln in rnd[:-1] + ([rnd[-1]] if one_seed else []) + gather],
+            "    for ii in range(nbk):",
+            *(["        g = gb[ii]"] if not one_seed else []),
+            *["        " + ln for ln in load + iterate(pieces) + store],
+        ]
+    phases = _phases(pieces, {*state, *percs}, decay == "coupled")
+    if phases is None:  # plain: every round whole
+        return out + [
+            "for ii in range(nbk):",
+            *["    " + ln for ln in load],
+            "    for k in range(n):",
+            *["        " + ln for ln in rnd + iterate(pieces)],
+            *["    " + ln for ln in store],
+        ]
+    # split: per tile of rounds, B (vectorised), then C of this tile interleaved with A of the next, so
+    # the state's recurrences and the iterate's run side by side
+    A, B, C = phases
+    a_out, b_out = set().union(*map(_outs, A)), set().union(*map(_outs, B))
+    read_b = {n for p in B for n in p.args}
+    read_c = {n for p in C for n in p.args} | {"eta", "xhat", "a", "weight_decay"}
+    buf_a = sorted(a_out & (read_b | read_c))
+    buf_b = sorted(b_out & read_c)
+
+    def phase_a(slot):
+        return rnd + [ln for p in A for ln in call(p, "fused")] + [
+            f"BA_{n}[{slot}, kk] = {arg(n, 'fused')}" for n in buf_a]
+
+    return out + [
+        *[f"BA_{n} = np.empty((2, {TILE}))" for n in buf_a],
+        *[f"BB_{n} = np.empty({TILE})" for n in buf_b],
+        "for ii in range(nbk):",
+        *["    " + ln for ln in load],
+        f"    nn = min({TILE}, n)",
+        "    for kk in range(nn):",
+        "        k = kk",
+        *["        " + ln for ln in phase_a(0)],
+        f"    for tile in range((n + {TILE} - 1) // {TILE}):",
+        f"        k0_ = tile * {TILE}",
+        f"        nn = min({TILE}, n - k0_)",
+        "        cur = tile & 1",
+        "        for kk in range(nn):",
+        "            k = k0_ + kk",
+        *["            " + ln for ln in rnd],
+        *[f"            b_{n} = BA_{n}[cur, kk]" for n in buf_a],
+        *["            " + ln for p in B for ln in call(p, "fused", set(buf_a))],
+        *[f"            BB_{n}[kk] = {arg(n, 'fused', set(buf_a))}" for n in buf_b],
+        f"        n1 = n - k0_ - {TILE}",
+        "        for kk in range(nn):",
+        "            if kk < n1:",
+        f"                k = k0_ + {TILE} + kk",
+        *["                " + ln for ln in phase_a("1 - cur")],
+        "            k = k0_ + kk",
+        *["            " + ln for ln in rnd],
+        *[f"            b_{n} = BA_{n}[cur, kk]" for n in buf_a],
+        *[f"            b_{n} = BB_{n}[kk]" for n in buf_b],
+        *["            " + ln for ln in iterate(C, set(buf_a) | set(buf_b))],
+        *["    " + ln for ln in store],
+    ]
+
+
+def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, decay):
+    """Any number of coordinates (and the ball): a round in passes over the block — the clock per
+    configuration, the pieces per coordinate, the projection, then the commit."""
+    body = [
+        *[f"S_{s}_ = np.ascontiguousarray(S_{s}[lo:hi].T)" for s in state],
+        "x_ = np.ascontiguousarray(X[lo:hi].T)",
+        "prev_ = np.ascontiguousarray(prev_eta[lo:hi].T)",
+        f"xh = np.empty((d, {BLOCK}))",
+        f"et = np.empty((d, {BLOCK}))",
+        f"loss = np.empty({BLOCK})",
+        f"gb = np.empty({BLOCK})",
+        f"ok = np.empty({BLOCK}, dtype=np.bool_)",
+        f"up = np.empty({BLOCK}, dtype=np.bool_)",
+        "xr = np.empty(d)",
+        "for k in range(n):",
+        "    t = t0 + k",
+        *[f"    u_{c} = U_{c}[k]" for c in uouts],
+        "    for ii in range(nbk):",
+        *[f"        cs_{c} = c_{c}[ii]" for c in percs],
+    ]
+    for p in clock:  # the per-configuration clock, on scalars, kept for the element loop
+        body += ["        " + ln for ln in call(p, "clock")]
+    body += [f"        c_{c}[ii] = cs_{c}" for c in cnames]
     body += [
-        f"            xh_ = clip({xh}, LO[0], HI[0])" if domain_kind == "box" else f"            xh_ = {xh}",
-        f"            e = {arg('eta', 'fused')}",
-        "            ok_ = math.isfinite(lo_) & math.isfinite(xh_)",  # & not and: no branches, so LLVM vectorises
+        "        loss[ii] = 0.0",
+        "    for j in range(d):",
+        "        for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
+        "            gb[ii] = G[sidx_[ii], k0 + k, j]",
+        "        for ii in range(nbk):",
+        "            g = gb[ii]",
+        "            x = x_[j, ii]",
+        "            loss[ii] += g * x",
+    ]
+    if decay == "coupled":
+        body.append(f"            g = g + {arg('weight_decay', 'element')} * x")
+    body.append(f"            xb = x * (1.0 - {arg('a', 'element')} * {arg('weight_decay', 'element')})"
+                if decay == "decoupled" else "            xb = x")
+    body += [f"            s_{s} = S_{s}_[j, ii]" for s in state]
+    for p in update:
+        body += ["            " + ln for ln in call(p, "element")]
+    body += [f"            S_{s}_[j, ii] = s_{s}" for s in state]
+    body += [
+        f"            xh[j, ii] = {arg('xhat', 'element')}",
+        f"            et[j, ii] = {arg('eta', 'element')}",
+    ]
+    if domain_kind == "box":
+        body += ["    for j in range(d):", "        for ii in range(nbk):",
+                 "            xh[j, ii] = clip(xh[j, ii], LO[j], HI[j])"]
+    elif domain_kind == "ball":
+        body += [
+            "    for ii in range(nbk):",
+            "        nn = 0.0",
+            "        for j in range(d):",
+            "            nn += xh[j, ii] * xh[j, ii]",
+            "        if math.sqrt(nn) > radius:",
+            "            weighted_ball_row(np.ascontiguousarray(xh[:, ii]), 1.0 / et[:, ii], radius, xr)",
+            "            for j in range(d):",
+            "                xh[j, ii] = xr[j]",
+        ]
+    body += [
+        # divergence: a configuration whose loss or next iterate is not finite stops here
+        "    for ii in range(nbk):",
+        "        ok[ii] = math.isfinite(loss[ii])",
+        "        up[ii] = False",
+        "    for j in range(d):",
+        "        for ii in range(nbk):",
+        "            ok[ii] = ok[ii] & math.isfinite(xh[j, ii])",
+        "    for ii in range(nbk):",
+        "        div_at_[ii] = t if (active_[ii] & (not ok[ii])) else div_at_[ii]",
+        "        active_[ii] = active_[ii] & ok[ii]",
+        "        f = loss[ii] if active_[ii] else 0.0",
+        "        s = cum_[ii] + f",
+        "        bb = s - cum_[ii]",
+        "        comp_[ii] += (cum_[ii] - (s - bb)) + (f - bb)",
+        "        cum_[ii] = s",
+        "    for j in range(d):",
+        "        for ii in range(nbk):",
+        "            e = et[j, ii]",
         "            a_ = active_[ii]",
-        "            div_at_[ii] = t if (a_ & (not ok_)) else div_at_[ii]",
-        "            a_ = a_ & ok_",
-        "            active_[ii] = a_",
-        "            f = lo_ if a_ else 0.0",
-        "            s = cum_[ii] + f",
-        "            comp_[ii] += (cum_[ii] - s) + f if abs(cum_[ii]) >= abs(f) else (f - s) + cum_[ii]",
-        "            cum_[ii] = s",
-        "            x_[0, ii] = xh_ if a_ else x",
+        "            x_[j, ii] = xh[j, ii] if a_ else x_[j, ii]",
         "            lrmin_[ii] = minimum(lrmin_[ii], e) if a_ else lrmin_[ii]",
         "            lrmax_[ii] = maximum(lrmax_[ii], e) if a_ else lrmax_[ii]",
-        "            gneg_[ii] += 1 if (a_ & (t > 1) & (e > prev_[0, ii])) else 0",
-        "            prev_[0, ii] = e",
+        "            up[ii] = up[ii] | (e > prev_[j, ii])",
+        "            prev_[j, ii] = e",
+        "    if t > 1:",
+        "        for ii in range(nbk):",
+        "            gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
     ]
     return body
 
@@ -356,7 +532,7 @@ def supports(problem, domain) -> str | None:
 
 def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     """The numba counterpart of ``oco.engine.run``: same arguments, same Result."""
-    from ..engine import finish, init_env
+    from ..engine import finish, init_env, round_pieces
     from ..result import LR_QUANTILES
 
     B, d = x0.shape
@@ -364,16 +540,22 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     decay = "none"
     if wd is not None and np.any(wd != 0):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"
-    # one configuration: a single fused pass per round (a latency chain: fewer loops is what counts);
-    # many: separate passes, which LLVM vectorises across the block
-    fused = d == 1 and B < 8
-    kernel = load(generate(method, h, domain.kind, decay, 1 if fused else 0))
+    numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
+    same = frozenset(k for k in numeric if np.all(h[k] == h[k].flat[0]))
+    uniq, sidx = np.unique(seeds, return_inverse=True)
+    # one coordinate: the whole round in one pass — round by round across a block of configurations
+    # (vectorised), or, for a handful of configurations, configuration by configuration (a latency chain:
+    # the state stays in registers)
+    fused = d == 1 and domain.kind != "ball"
+    order = "config" if B < CONFIG_ORDER_BELOW else "round"
+    finite_box = domain.kind == "box" and bool(np.all(np.isfinite(domain.lo)) and np.all(np.isfinite(domain.hi)))
+    kernel = load(generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
+                           one_seed=len(uniq) == 1, finite_box=finite_box))
 
     X = np.array(x0, dtype=float)
     env = init_env(method, h, X)
     S = [np.ascontiguousarray(env[s]) for s in method.state]
     C = [np.ascontiguousarray(env[c][:, 0]) for c in method.cstate]
-    numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     H = [np.ascontiguousarray(h[k][:, 0]) for k in numeric]
     if domain.kind == "box":
         LO = np.ascontiguousarray(np.broadcast_to(np.asarray(domain.lo, float), (d,)))
@@ -382,14 +564,13 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         LO = HI = np.zeros(d)
     radius = float(getattr(domain, "radius", 0.0))
 
-    uniq, sidx = np.unique(seeds, return_inverse=True)
     sidx = sidx.astype(np.int64)
     cum, comp = np.zeros(B), np.zeros(B)
     active = np.ones(B, np.bool_)
     div_at = np.zeros(B, np.int64)
     gneg = np.zeros(B, np.int64)
     lrmin, lrmax = np.full(B, np.inf), np.full(B, -np.inf)
-    prev_eta = np.zeros((B, d))
+    prev_eta = np.full((B, d), np.inf)  # Γ_t: round 1 has no η_0 to exceed
     K = len(checkpoints)
     ck_t = np.asarray(checkpoints, np.int64)
     ck_loss = np.full((K, B), np.nan)
@@ -402,39 +583,52 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     n_threads = max(1, min(n_threads, n_blocks))
     per = math.ceil(n_blocks / n_threads) * BLOCK
     slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
+    clock_outs = {n for p in round_pieces(method, h)[0] for names in p.outs for n in names}
+    work = {sl.start: np.empty((len(clock_outs), CHUNK)) for sl in slices}  # per thread: the per-round clock
     arrays = (sidx, X, cum, comp, active, div_at, gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
 
     def call(t, n, G, k0):
         def one(sl):
             sx, x, *rest = (a[sl] for a in arrays)
-            kernel(t, n, G, k0, sx, x, LO, HI, radius, *rest)
+            kernel(t, n, G, k0, work[sl.start], sx, x, LO, HI, radius, *rest)
 
         if len(slices) == 1:
             one(slices[0])
         else:
             list(pool.map(one, slices))
 
+    def fetch(t, n):
+        if len(uniq) == 1:  # no copy where the problem hands out a contiguous view
+            return np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, d))
+        return np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
+
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(len(slices)) if len(slices) > 1 else None
-    # a kernel call runs the rounds up to the next checkpoint (or the end of the data chunk); the host
-    # records the checkpoint from the state the call leaves (the kernel itself has no checkpoint code)
-    t, k = 1, 0
-    while t <= T:
-        n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-        G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
-        end = t + n - 1
-        while t <= end:
-            stop = min(end, int(ck_t[k])) if k < K else end
-            call(t, stop - t + 1, G, t - (end - n + 1))
-            if k < K and stop == ck_t[k]:
-                ck_loss[k] = np.where(active, cum + comp, np.nan)
-                ck_x[k] = X
-                ck_eta[k] = prev_eta
-                k += 1
-            t = stop + 1
-        if progress is not None:
-            progress(n)
+    # the next chunk of data is made on a thread of its own while the kernels run (they release the GIL)
+    starts = list(range(1, T + 1, CHUNK))
+    with ThreadPoolExecutor(1) as io:
+        ahead = io.submit(fetch, 1, min(CHUNK, T))
+        # a kernel call runs the rounds up to the next checkpoint (or the end of the data chunk); the host
+        # records the checkpoint from the state the call leaves (the kernel itself has no checkpoint code)
+        t, k = 1, 0
+        for i, t1 in enumerate(starts):
+            n = min(CHUNK, T - t1 + 1)
+            G = ahead.result()
+            if i + 1 < len(starts):
+                ahead = io.submit(fetch, starts[i + 1], min(CHUNK, T - starts[i + 1] + 1))
+            end = t1 + n - 1
+            while t <= end:
+                stop = min(end, int(ck_t[k])) if k < K else end
+                call(t, stop - t + 1, G, t - t1)
+                if k < K and stop == ck_t[k]:
+                    ck_loss[k] = np.where(active, cum + comp, np.nan)
+                    ck_x[k] = X
+                    ck_eta[k] = prev_eta
+                    k += 1
+                t = stop + 1
+            if progress is not None:
+                progress(n)
     if pool is not None:
         pool.shutdown()
     ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
