@@ -32,7 +32,7 @@ import numpy as np
 from .. import projections, schedules
 from ..methods import Method, ops, pieces
 
-BLOCK = 32
+BLOCK = 128
 TILE = 256  # rounds per tile of the split form
 CONFIG_ORDER_BELOW = 8  # fewer configurations than this run configuration by configuration
 CHUNK = 1 << 16
@@ -120,6 +120,17 @@ def uniform_names(method: Method, h: dict, clock: list, same: set) -> set:
     return uni - static - {"t"}
 
 
+def layout(method: Method, h: dict, same) -> tuple[list, list, list]:
+    """(uniform hyperparameters, uniform cstate, uniform clock outputs), in the order ``clock`` takes them."""
+    from ..engine import round_pieces
+
+    clock = round_pieces(method, h)[0]
+    numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
+    uni = uniform_names(method, h, clock, set(same) & set(numeric))
+    uouts = [n for p in clock if all(n in uni for ns in p.outs for n in ns) for ns in p.outs for n in ns]
+    return ([k for k in numeric if k in uni], [c for c in method.cstate if c in uni], list(dict.fromkeys(uouts)))
+
+
 def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(), fused=False,
              order="round", one_seed=False, finite_box=True) -> str:
     """The kernel module's source for one row and one run's fixed choices.
@@ -189,38 +200,50 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     sig = ["t0", "n", "G", "k0", "W", "sidx", "X", "LO", "HI", "radius",
            "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta"]
     sig += [f"S_{s}" for s in state] + [f"C_{c}" for c in cstate] + [f"H_{k}" for k in numeric]
-    # the clock of the names shared by the whole batch: one pass over the rounds, kept in arrays U_*
+    # the clock of the names shared by the whole batch runs apart (``clock``, on the host's data thread):
+    # one pass over a chunk of rounds into the rows of W, which the kernel reads
+    ucs = [c for c in cstate if c in uni]
+    uh = [k for k in numeric if k in uni]
+    src.append("@njit(nogil=True, cache=True, error_model='numpy')\ndef clock(t0, n, W, UC"
+               + "".join(f", H_{k}" for k in uh) + "):\n")
+    src.append("\n".join("    " + ln for ln in [
+        *[f"u_{k} = H_{k}[0]" for k in uh],
+        *[f"u_{c} = UC[{i}]" for i, c in enumerate(ucs)],
+        "for k in range(n):",
+        "    t = t0 + k",
+        *["    " + ln for p in uclock for ln in call(p, "uclock")],
+        *[f"    W[{i}, k] = u_{c}" for i, c in enumerate(uouts)],
+        *[f"UC[{i}] = u_{c}" for i, c in enumerate(ucs)],
+        "return",
+    ]) + "\n\n\n")
     body = [
         "B, d = X.shape",
         "lo0 = LO[0]",
         "hi0 = HI[0]",
-        *[f"u_{k} = H_{k}[0]" for k in numeric if k in uni],
-        *[f"u_{c} = C_{c}[0]" for c in cstate if c in uni],
-        *[f"U_{c} = W[{i}, :n]" for i, c in enumerate(uouts)],  # W: the host's workspace, no allocation here
-        "for k in range(n):",
-        "    t = t0 + k",
-        *["    " + ln for p in uclock for ln in call(p, "uclock")],
-        *[f"    U_{c}[k] = u_{c}" for c in uouts],
-        *[f"C_{c}[:] = u_{c}" for c in cstate if c in uni],
+        *[f"u_{k} = H_{k}[0]" for k in uh],
+        *[f"U_{c} = W[{i}]" for i, c in enumerate(uouts)],
     ]
     per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
     # Every block works on its own copies, so LLVM sees no aliasing and vectorises across the block.
+    copies = [
+        *[f"    {v}_ = {v}[lo:hi].copy()" for v in per_config],
+        *[f"    H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
+        *[f"    c_{c} = np.empty({BLOCK})" for c in cnames],
+        *[f"    c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
+    ]
     body += [
         f"nb = (B + {BLOCK} - 1) // {BLOCK}",
         "for blk in range(nb):",
         f"    lo = blk * {BLOCK}",
         f"    hi = min(B, lo + {BLOCK})",
         "    nbk = hi - lo",
-        *[f"    {v}_ = {v}[lo:hi].copy()" for v in per_config],
-        *[f"    H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
-        *[f"    c_{c} = np.empty({BLOCK})" for c in cnames],
-        *[f"    c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
+        *copies,
     ]
     if fused:
         body += ["    " + ln for ln in _fused(clock=cclock, update=update, state=state, percs=percs, hyper=hyper,
                                                  uouts=uouts, call=call, arg=arg, domain_kind=domain_kind,
                                                  decay=decay, order=order, one_seed=one_seed,
-                                                 finite_box=finite_box)]
+                                                 finite_box=finite_box, copies=[ln[4:] for ln in copies])]
         back = ["    X[lo:hi, 0] = x_", "    prev_eta[lo:hi, 0] = prev_", *[f"    S_{s}[lo:hi, 0] = S_{s}_" for s in state]]
     else:
         body += ["    " + ln for ln in _passes(cclock, update, state, percs, cnames, uouts, call, arg,
@@ -274,7 +297,7 @@ def _phases(pieces: list, carried: set, coupled: bool):
 
 
 def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed,
-           finite_box):
+           finite_box, copies):
     """One coordinate (d = 1, the counterexamples): a configuration's whole round on scalars, in one pass —
     or, for one configuration at a time, in the split form (``_phases``)."""
     arrays = {"x_c": "x_", "a_": "active_", "dv": "div_at_", "cu": "cum_", "co": "comp_", "lmin": "lrmin_",
@@ -283,9 +306,9 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
     load = [f"{v} = {a}[ii]" for v, a in arrays.items()] + [f"p_{k} = H_{k}_[ii]" for k in hyper]
     store = [f"{a}[ii] = {v}" for v, a in arrays.items()]
     data = "G[0, k0 + k, 0]" if one_seed else "G[sidx_[ii], k0 + k, 0]"
-    rnd = ["t = t0 + k", *[f"u_{c} = U_{c}[k]" for c in uouts], f"g = {data}"]
+    rnd = ["t = t0 + k", *[f"u_{c} = U_{c}[k0 + k]" for c in uouts], f"g = {data}"]
 
-    def iterate(pieces, buf=()) -> list[str]:
+    def iterate(pieces, buf=(), fast=False) -> list[str]:
         """The round from the iterate on: the loss, the pieces that read x, projection, divergence, commit."""
         out = ["x = x_c", "f = g * x"]
         if decay == "coupled":
@@ -300,18 +323,21 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
         else:  # np.clip's NaN-propagating arithmetic
             project = [f"xh_ = clip({xh}, lo0, hi0)" if domain_kind == "box" else f"xh_ = {xh}",
                        "ok_ = math.isfinite(f) & math.isfinite(xh_)"]
+        e = f"e = {arg('eta', 'fused', buf)}"
+        twosum = ["s = cu + f", "bb = s - cu", "co += (cu - (s - bb)) + (f - bb)", "cu = s"]
+        if fast:  # every configuration running, and (checked) every value finite: no masks
+            return out + project + [e, "nbad += 0 if (ok_ & (e == e)) else 1", *twosum, "x_c = xh_",
+                                    "lmin = e if e < lmin else lmin", "lmax = e if e > lmax else lmax",
+                                    "gn += 1 if e > pe else 0", "pe = e"]
         # divergence: a configuration whose loss or next iterate is not finite stops here (& rather than
         # and: no branches, so LLVM vectorises)
         return out + project + [
-            f"e = {arg('eta', 'fused', buf)}",
+            e,
             "dv = t if (a_ & (not ok_)) else dv",
             "a_ = a_ & ok_",
             "f = f if a_ else 0.0",
             # the loss, compensated: TwoSum's error term is the exact rounding error, as Neumaier's in the engine
-            "s = cu + f",
-            "bb = s - cu",
-            "co += (cu - (s - bb)) + (f - bb)",
-            "cu = s",
+            *twosum,
             "x_c = xh_ if a_ else x",
             "lmin = e if (a_ & ((e < lmin) | (e != e))) else lmin",  # NaN-propagating, as np.minimum
             "lmax = e if (a_ & ((e > lmax) | (e != e))) else lmax",
@@ -327,15 +353,36 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
     if order == "round":
         gather = [] if one_seed else [
             "for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
-            f"    gb[ii] = G[sidx_[ii], k0 + k, 0]",
+            "    gb[ii] = G[sidx_[ii], k0 + k, 0]",
         ]
+
+        def rounds(body):
+            return [
+                "for k in range(n):",
+                *["    " + ln for ln in rnd[:-1] + ([rnd[-1]] if one_seed else []) + gather],
+                "    for ii in range(nbk):",
+                *(["        g = gb[ii]"] if not one_seed else []),
+                *["        " + ln for ln in body],
+            ]
+
+        quick = [ln for ln in load if not ln.startswith(("a_ ", "dv "))]
+        # optimistic: the block's rounds without the divergence masks; should any value come out non-finite,
+        # the block starts over from its copies (the caller's arrays are untouched until the write-back)
+        # with them
         return out + [
             f"gb = np.empty({BLOCK})",
-            "for k in range(n):",
-            *["    " + ln for ln in rnd[:-1] + ([rnd[-1]] if one_seed else []) + gather],
-            "    for ii in range(nbk):",
-            *(["        g = gb[ii]"] if not one_seed else []),
-            *["        " + ln for ln in load + iterate(pieces) + store],
+            "fast = True",
+            "for ii in range(nbk):",
+            "    fast = fast & active_[ii]",
+            "if fast:",
+            "    nbad = 0",
+            *["    " + ln for ln in rounds(quick + iterate(pieces, fast=True) + [
+                ln for ln in store if not ln.startswith(("active_", "div_at_"))])],
+            "    if nbad > 0:",
+            "        fast = False",
+            *["        " + ln for ln in copies + out],
+            "if not fast:",
+            *["    " + ln for ln in rounds(load + iterate(pieces) + store)],
         ]
     phases = _phases(pieces, {*state, *percs}, decay == "coupled")
     if phases is None:  # plain: every round whole
@@ -408,7 +455,7 @@ def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, 
         "xr = np.empty(d)",
         "for k in range(n):",
         "    t = t0 + k",
-        *[f"    u_{c} = U_{c}[k]" for c in uouts],
+        *[f"    u_{c} = U_{c}[k0 + k]" for c in uouts],
         "    for ii in range(nbk):",
         *[f"        cs_{c} = c_{c}[ii]" for c in percs],
     ]
@@ -494,7 +541,8 @@ _LOADED: dict[str, object] = {}
 
 
 def load(source: str):
-    """Write the kernel module (named by its content's hash) and import it; numba caches its machine code."""
+    """Write the kernel module (named by its content's hash) and import it (its ``clock`` and ``kernel``);
+    numba caches their machine code."""
     key = hashlib.sha256(source.encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]
@@ -507,8 +555,8 @@ def load(source: str):
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    _LOADED[key] = module.kernel
-    return module.kernel
+    _LOADED[key] = module
+    return module
 
 
 def importable() -> bool:
@@ -532,7 +580,7 @@ def supports(problem, domain) -> str | None:
 
 def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     """The numba counterpart of ``oco.engine.run``: same arguments, same Result."""
-    from ..engine import finish, init_env, round_pieces
+    from ..engine import finish, init_env
     from ..result import LR_QUANTILES
 
     B, d = x0.shape
@@ -549,7 +597,7 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     fused = d == 1 and domain.kind != "ball"
     order = "config" if B < CONFIG_ORDER_BELOW else "round"
     finite_box = domain.kind == "box" and bool(np.all(np.isfinite(domain.lo)) and np.all(np.isfinite(domain.hi)))
-    kernel = load(generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
+    module = load(generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
                            one_seed=len(uniq) == 1, finite_box=finite_box))
 
     X = np.array(x0, dtype=float)
@@ -583,14 +631,15 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     n_threads = max(1, min(n_threads, n_blocks))
     per = math.ceil(n_blocks / n_threads) * BLOCK
     slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
-    clock_outs = {n for p in round_pieces(method, h)[0] for names in p.outs for n in names}
-    work = {sl.start: np.empty((len(clock_outs), CHUNK)) for sl in slices}  # per thread: the per-round clock
+    uh, ucs, uouts = layout(method, h, same)
+    UC = np.array([float(method.cstate[c]) for c in ucs] + [0.0])
+    UH = [np.ascontiguousarray(h[k][:, 0]) for k in uh]
     arrays = (sidx, X, cum, comp, active, div_at, gneg, lrmin, lrmax, prev_eta, *S, *C, *H)
 
-    def call(t, n, G, k0):
+    def call(t, n, G, W, k0):
         def one(sl):
             sx, x, *rest = (a[sl] for a in arrays)
-            kernel(t, n, G, k0, work[sl.start], sx, x, LO, HI, radius, *rest)
+            module.kernel(t, n, G, k0, W, sx, x, LO, HI, radius, *rest)
 
         if len(slices) == 1:
             one(slices[0])
@@ -598,9 +647,15 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
             list(pool.map(one, slices))
 
     def fetch(t, n):
+        """The data of rounds t..t+n−1 and the batch's shared clock for them (a fresh W: kernels may still
+        be reading the last one)."""
         if len(uniq) == 1:  # no copy where the problem hands out a contiguous view
-            return np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, d))
-        return np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
+            G = np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, d))
+        else:
+            G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
+        W = np.empty((len(uouts), n))
+        module.clock(t, n, W, UC, *UH)
+        return G, W
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -614,13 +669,13 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         t, k = 1, 0
         for i, t1 in enumerate(starts):
             n = min(CHUNK, T - t1 + 1)
-            G = ahead.result()
+            G, W = ahead.result()
             if i + 1 < len(starts):
                 ahead = io.submit(fetch, starts[i + 1], min(CHUNK, T - starts[i + 1] + 1))
             end = t1 + n - 1
             while t <= end:
                 stop = min(end, int(ck_t[k])) if k < K else end
-                call(t, stop - t + 1, G, t - t1)
+                call(t, stop - t + 1, G, W, t - t1)
                 if k < K and stop == ck_t[k]:
                     ck_loss[k] = np.where(active, cum + comp, np.nan)
                     ck_x[k] = X
