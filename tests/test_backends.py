@@ -128,3 +128,64 @@ def test_numba_threads_and_fused_kernel_match(monkeypatch, threads):
 def test_unknown_backend_is_rejected():
     with pytest.raises(ValueError, match="backend"):
         oco.simulate(PeriodicLinear(), "adam", T=10, backend="jax")
+
+
+# rows whose rounds split differently (see numba_kernel._phases): state recurrences then elementwise then the
+# step; state written by the step (AdaDelta); no step phase (lazy FTRL); the iterate in the step (decoupled
+# and coupled decay); per-configuration clocks carrying state (NAdam, RAdam); a bounded rate (AdaBound)
+FORM_ROWS = [("adam", "paper"), ("adadelta", "paper"), ("ftrl", "paper"), ("adamw", "paper"), ("sgd", "torch"),
+             ("nadam", "torch"), ("radam", "torch"), ("adabound", "torch")]
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba not installed")
+@pytest.mark.parametrize("name, convention", FORM_ROWS)
+@pytest.mark.parametrize("batch", [3, 300])
+def test_numba_one_coordinate_forms_match_numpy(name, convention, batch):
+    """d = 1: a handful of configurations runs the split form (tiles of rounds), a batch the fused form by
+    round; α shared across the batch (the clock runs once per round) or not, several data seeds."""
+    rng = np.random.default_rng(11)
+    p = Sequence(rng.normal(0.3, 1.0, (700, 1)) * 5.0)
+    hp = _hyper(name, convention)
+    hp = {k: np.resize(v, batch) for k, v in hp.items()}
+    if batch > 3:
+        hp["alpha"] = hp["alpha"][0]
+    seeds = np.arange(batch) % 2
+    kw = dict(T=700, convention=convention, seed=seeds, checkpoints=3, schedule="sqrt", **hp)
+    _agree(oco.simulate(p, name, **kw), oco.simulate(p, name, backend="numba", **kw))
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba not installed")
+@pytest.mark.parametrize("domain", ["box", "none"])
+def test_numba_divergence_in_a_block_is_exact(domain):
+    """A block whose optimistic pass meets a non-finite value starts over with the masks: the diverged
+    configurations stop at the same round as in the engine, the others are untouched."""
+    g = np.r_[np.full(50, 1.0), np.full(20, 1e300), np.full(30, -1.0)][:, None]
+    if domain == "box":  # clipped iterates keep every loss finite: a NaN gradient stops them all at round 61
+        g[60] = np.nan
+    kw = dict(T=100, alpha=np.geomspace(1e-300, 1e10, 300), domain=domain, checkpoint_every=7)
+    for name in ("sgd", "adam"):
+        ref = oco.simulate(Sequence(g), name, **kw)
+        got = oco.simulate(Sequence(g), name, backend="numba", **kw)
+        np.testing.assert_array_equal(got.diverged_at, ref.diverged_at)
+        np.testing.assert_array_equal(got.x_final, ref.x_final)
+        np.testing.assert_array_equal(got.cumulative_loss, ref.cumulative_loss)
+        np.testing.assert_array_equal(got.lr_min, ref.lr_min)
+        np.testing.assert_array_equal(got.gamma_negative_rounds, ref.gamma_negative_rounds)
+        assert 0 < ref.diverged.sum()
+
+
+def test_split_phases_follow_the_data_flow():
+    """Adam: the moments are the state's recurrences (A), η is elementwise (B), the step reads x (C);
+    AdaDelta's E[Δx²] is written by the step, so its rate joins C; coupled decay puts every piece in C."""
+    from oco.backends.numba_kernel import _phases
+    from oco.engine import round_pieces
+
+    def names(row, coupled=False):
+        m = oco.get_method(*row)
+        h, _ = m.resolve({})
+        ph = _phases(round_pieces(m, h)[1], {*m.state, *m.cstate}, coupled)
+        return [[p.fn.__name__ for p in phase] for phase in ph]
+
+    assert names(("adam", "paper")) == [["ema", "ema_sq"], ["root"], ["descend"]]
+    assert names(("adadelta", "paper"))[2] == ["adadelta_rate", "adadelta_step"]
+    assert names(("adam", "torch"), coupled=True)[:2] == [[], []]

@@ -1,19 +1,32 @@
 """A compiled CPU backend generated from the method table.
 
-For a row of the table (and the run's fixed choices: schedules, boolean options, the feasible set) this
-module writes the source of a kernel module — the scalar operations of ``ops``, the source of every piece
-the row uses (``inspect.getsource``: nothing is written twice by hand) and a loop nest
+For a row of the table (and the run's fixed choices: schedules, boolean options, the feasible set, which
+hyperparameters are equal across the batch) this module writes the source of a kernel module — the scalar
+operations of ``ops``, the source of every piece the row uses (``inspect.getsource``: nothing is written
+twice by hand) and two functions:
 
-    for each block of ``BLOCK`` configurations:
-        for t in the chunk of rounds:
-            clock pieces, per configuration        (α_t, β1t, running products)
-            for each coordinate j:
-                for each configuration i of the block:   (vectorised by LLVM across configurations)
-                    g, φ, ψ, η, x̂ — the row's pieces on scalars
-            projection, divergence check, loss (Neumaier), diagnostics, checkpoints — per configuration
+    clock(t0, n, W, ...)    the clock pieces that read only names shared by the whole batch (α_t = α/√t for
+                            one α, β^t for one β): once per round, not once per configuration, into the rows
+                            of W — run by the host on its data thread, ahead of the kernel
+    kernel(t0, n, G, ...)   the rounds t0..t0+n−1 for a slice of the batch, in one of three forms:
+
+    fused, by round (d = 1, many configurations; the sweeps):
+        for each block of ``BLOCK`` configurations:
+            for each round:  for each configuration of the block:      (LLVM vectorises across the block)
+                the per-configuration clock, g, φ, ψ, η, x̂, projection, loss (compensated), diagnostics
+        First without the divergence masks; if any value comes out non-finite, the block starts over from
+        its copies with them (a configuration that diverges stops there, as in the engine).
+    split, by configuration (d = 1, a handful of configurations; one run is a latency chain):
+        per tile of ``TILE`` rounds, the pieces in three phases (``_phases``): B, the elementwise ones
+        (vectorised across the rounds: the square roots and divisions), then C, those that read the
+        iterate, interleaved with A, the state's recurrences, for the next tile.
+    passes (any d, the ball): per round, a pass per step over the block (clock, pieces per coordinate,
+        projection, commit).
 
 — then compiles it with numba (``cache=True``: kernels are cached on disk under ``OCO_CACHE`` or
-~/.cache/oco). The arithmetic is the NumPy engine's, operation for operation, so results agree to round-off.
+~/.cache/oco). The arithmetic is the NumPy engine's, operation for operation, so results agree with it bit
+for bit (NAdam's pow aside); the compensated loss uses TwoSum, whose error term is the exact rounding error
+of each addition, as Neumaier's in the engine.
 """
 
 from __future__ import annotations
@@ -132,7 +145,7 @@ def layout(method: Method, h: dict, same) -> tuple[list, list, list]:
 
 
 def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(), fused=False,
-             order="round", one_seed=False, finite_box=True) -> str:
+             order="round", one_seed=False) -> str:
     """The kernel module's source for one row and one run's fixed choices.
 
     same: the numeric hyperparameters equal across the batch; with them the clock pieces that read only
@@ -243,7 +256,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
         body += ["    " + ln for ln in _fused(clock=cclock, update=update, state=state, percs=percs, hyper=hyper,
                                                  uouts=uouts, call=call, arg=arg, domain_kind=domain_kind,
                                                  decay=decay, order=order, one_seed=one_seed,
-                                                 finite_box=finite_box, copies=[ln[4:] for ln in copies])]
+                                                 copies=[ln[4:] for ln in copies])]
         back = ["    X[lo:hi, 0] = x_", "    prev_eta[lo:hi, 0] = prev_", *[f"    S_{s}[lo:hi, 0] = S_{s}_" for s in state]]
     else:
         body += ["    " + ln for ln in _passes(cclock, update, state, percs, cnames, uouts, call, arg,
@@ -296,8 +309,7 @@ def _phases(pieces: list, carried: set, coupled: bool):
     return A, B, C
 
 
-def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed,
-           finite_box, copies):
+def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed, copies):
     """One coordinate (d = 1, the counterexamples): a configuration's whole round on scalars, in one pass —
     or, for one configuration at a time, in the split form (``_phases``)."""
     arrays = {"x_c": "x_", "a_": "active_", "dv": "div_at_", "cu": "cum_", "co": "comp_", "lmin": "lrmin_",
@@ -318,11 +330,10 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
         for p in pieces:
             out += call(p, "fused", buf)
         xh = arg("xhat", "fused", buf)
-        if domain_kind == "box" and finite_box:  # a cheap clamp; a NaN step is caught by the check below
+        if domain_kind == "box":  # bounds are finite: a cheap clamp, and a NaN step is caught by the check
             project = [f"xh_ = min(max({xh}, lo0), hi0)", f"ok_ = math.isfinite(f) & ({xh} == {xh})"]
-        else:  # np.clip's NaN-propagating arithmetic
-            project = [f"xh_ = clip({xh}, lo0, hi0)" if domain_kind == "box" else f"xh_ = {xh}",
-                       "ok_ = math.isfinite(f) & math.isfinite(xh_)"]
+        else:
+            project = [f"xh_ = {xh}", "ok_ = math.isfinite(f) & math.isfinite(xh_)"]
         e = f"e = {arg('eta', 'fused', buf)}"
         twosum = ["s = cu + f", "bb = s - cu", "co += (cu - (s - bb)) + (f - bb)", "cu = s"]
         if fast:  # every configuration running, and (checked) every value finite: no masks
@@ -596,9 +607,8 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     # the state stays in registers)
     fused = d == 1 and domain.kind != "ball"
     order = "config" if B < CONFIG_ORDER_BELOW else "round"
-    finite_box = domain.kind == "box" and bool(np.all(np.isfinite(domain.lo)) and np.all(np.isfinite(domain.hi)))
     module = load(generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
-                           one_seed=len(uniq) == 1, finite_box=finite_box))
+                           one_seed=len(uniq) == 1))
 
     X = np.array(x0, dtype=float)
     env = init_env(method, h, X)
