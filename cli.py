@@ -102,7 +102,7 @@ Radius = Annotated[float | None, typer.Option("--radius", help="radius of the bo
 Params = Annotated[list[str] | None, typer.Option("--param", help="problem parameter KEY=VALUE (C, period, p, k, …)")]
 Sets = Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE "
                                                    "(momentum, final_lr, gamma, weight_decay, p, …)")]
-Backend = Annotated[str, typer.Option("--backend", help="engine backend: auto (numba from T ≥ 200000 on linear problems, else numpy), numpy, numba, torch")]
+Backend = Annotated[str, typer.Option("--backend", help="engine backend: auto (numba from T ≥ 50000 on linear problems, else numpy), numpy, numba, torch")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 Checkpoints = Annotated[int, typer.Option("--checkpoints", help="rounds recorded in the traces, log-spaced")]
 CheckpointEvery = Annotated[int | None, typer.Option("--checkpoint-every", help="record every k-th round instead")]

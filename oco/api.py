@@ -12,7 +12,7 @@ from .projections import Domain, make_domain
 from .result import Result
 
 BACKENDS = ("auto", "numpy", "numba", "torch")
-AUTO_NUMBA_T = 200_000  # from this horizon on, "auto" compiles (a few seconds, once: kernels are cached)
+AUTO_NUMBA_T = 50_000  # from this horizon on, "auto" compiles (2–6 s, once: kernels are cached on disk)
 
 
 def resolve_problem(problem, params: dict | None = None):
@@ -52,7 +52,7 @@ def simulate(
     counterexamples). ``checkpoints``: how many log-spaced rounds to record, or the rounds themselves;
     ``checkpoint_every=k`` records every k-th round instead. ``backend``: one of ``oco.BACKENDS`` (the
     NumPy engine is the reference; the others agree with it to round-off). ``auto`` takes the compiled
-    numba kernel when T ≥ 200 000 and the problem is a linear sequence, NumPy otherwise — a choice that
+    numba kernel when T ≥ 50 000 and the problem is a linear sequence, NumPy otherwise — a choice that
     depends on the run's settings only, never on the batch, so a run and its sweep cell match exactly.
 
     >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")

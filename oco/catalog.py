@@ -43,7 +43,7 @@ def listing() -> str:
     lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
     lines.append("backends (--backend):")
     about = {
-        "auto": "numba from T >= 200000 on linear problems, numpy otherwise (the default)",
+        "auto": "numba from T >= 50000 on linear problems, numpy otherwise (the default)",
         "numpy": "the NumPy engine (float64), the reference",
         "numba": "compiled kernels generated from the method table, blocks of configurations on all cores",
         "torch": "the engine on torch tensors (CUDA when a GPU is present)",

@@ -16,7 +16,9 @@ written as it finishes and sweep.csv is assembled in shard order, so the files a
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,11 +84,12 @@ def _groups(cfg: Config, shard: Shard) -> list[tuple[int, tuple, list[int]]]:
     """The batches of a shard: (method index, values of the unbatchable axes, row indices)."""
     axes = list(cfg.grid)
     batchable = {(mi, a): _batchable(cfg, mi, a) for mi in range(len(cfg.methods)) for a in axes}
+    whole = {mi for mi in range(len(cfg.methods)) if all(batchable[mi, a] for a in axes)}
     out: dict[tuple, list[int]] = {}
     for i in range(shard.start, shard.stop):
         mi, pi, _ = row_index(cfg, i)
-        point = grid_point(cfg.grid, pi)
-        fixed = tuple((a, io.fmt_cell(v)) for a, v in zip(axes, point) if not batchable[mi, a])
+        fixed = () if mi in whole else tuple(
+            (a, io.fmt_cell(v)) for a, v in zip(axes, grid_point(cfg.grid, pi)) if not batchable[mi, a])
         out.setdefault((mi, fixed), []).append(i)
     return [(mi, fixed, rows) for (mi, fixed), rows in out.items()]
 
@@ -97,11 +100,12 @@ def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None,
     ms = cfg.methods[mi]
     axes = list(cfg.grid)
     hyper = dict(ms.given)
-    points = [grid_point(cfg.grid, row_index(cfg, i)[1]) for i in rows]
+    index = [row_index(cfg, i) for i in rows]
+    points = [grid_point(cfg.grid, pi) for _, pi, _ in index]
     for j, a in enumerate(axes):
         values = [p[j] for p in points]
         hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
-    seeds = np.asarray([cfg.seeds[row_index(cfg, i)[2]] for i in rows], dtype=np.int64)
+    seeds = np.asarray([cfg.seeds[si] for _, _, si in index], dtype=np.int64)
     return simulate(cfg.problem, ms.name, T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                     seed=seeds, progress=progress, **kw, **hyper)
 
@@ -230,8 +234,11 @@ def run_sweep(cfg: Config, out: str | Path, command: list[str] | None = None,
         io.write_json(out / "config.json", cfg.to_dict())
     io.append_manifest(out / "manifest.json", io.manifest(command, cfg.seeds, cfg.backend, **(extra or {})))
     pending = [s for s in shards(cfg) if not shard_done(out, s)]
-    for s, (text, arrays) in (runner or run_local)(cfg, pending, progress):
+    for i, (s, (text, arrays)) in enumerate((runner or run_local)(cfg, pending, progress)):
         write_shard(out, s, text, arrays)
+        if plot and i == 0 and len(pending) > 1:
+            # matplotlib's import (~0.4 s) overlaps the other shards' compiled kernels, which release the GIL
+            threading.Thread(target=importlib.import_module, args=("matplotlib.figure",), daemon=True).start()
     return finish(cfg, out, fmt, plot)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import minimize
 
 from oco.projections import Ball, Box, Unconstrained
 
@@ -90,6 +89,8 @@ def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndar
     elif not isinstance(domain, Unconstrained):
         raise TypeError(f"no comparator for {domain!r}")
     x0 = domain.project(x0[None])[0]
+    from scipy.optimize import minimize  # here, not at import: scipy.optimize takes 0.4 s to import
+
     res = minimize(
         fun,
         x0,

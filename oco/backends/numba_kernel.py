@@ -651,8 +651,9 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
             sx, x, *rest = (a[sl] for a in arrays)
             module.kernel(t, n, G, k0, W, sx, x, LO, HI, radius, *rest)
 
-        if len(slices) == 1:
-            one(slices[0])
+        if len(slices) == 1 or n * B < 1 << 18:  # a short call (early checkpoints): threads would cost more
+            for sl in slices:
+                one(sl)
         else:
             list(pool.map(one, slices))
 
