@@ -15,8 +15,10 @@ import importlib
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -26,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from peers import LARGE, PEERS, PERIOD, SMALL, oco_backend, timed
+from peers import JAX_ERROR, LARGE, PEERS, PERIOD, SMALL, oco_backend, timed
 
 import oco
 
@@ -171,6 +173,42 @@ def memory(backend, T):
             f"run {secs:.2g} s)")
 
 
+SWEEP_ARGS = ["sweep", "reddi-online", "-m", "adam", "--grid", "beta1=0:0.99:100", "--grid", "beta2=0.5:0.999:100",
+              "--alpha", "0.5", "--schedule", "sqrt"]
+
+
+def shell(T, repeats=3):
+    """Workload B as whole processes from the shell: ``oco sweep`` (CSV, checkpoint traces, heat maps) against
+    benchmarks/jax_sweep.py (CSV, heat map); each run once untimed (warm caches: numba's kernels, JAX's
+    compilation cache), then best and median of ``repeats``."""
+    exe = Path(sys.executable).parent / "oco"
+    exe = str(exe) if exe.exists() else shutil.which("oco")
+    tmp = Path(tempfile.mkdtemp(prefix="oco-bench-"))
+    cmds = {"oco sweep": [exe, *SWEEP_ARGS, "-T", str(T), "--out", str(tmp / "oco")],
+            "oco sweep --no-plot": [exe, *SWEEP_ARGS, "-T", str(T), "--out", str(tmp / "oco-np"), "--no-plot"],
+            "JAX script": [sys.executable, str(HERE / "jax_sweep.py"), str(tmp / "jax"), "--T", str(T)]}
+    out = {}
+    for name, cmd in cmds.items():
+        if cmd[0] is None or (name == "JAX script" and JAX_ERROR):
+            out[name] = "skipped"
+            continue
+        times = []
+        for _ in range(repeats + 1):
+            shutil.rmtree(tmp / "oco", ignore_errors=True)
+            shutil.rmtree(tmp / "oco-np", ignore_errors=True)
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            times.append(time.perf_counter() - t0)
+            if p.returncode:
+                out[name] = f"**failed**: {(p.stderr.strip().splitlines() or ['?'])[-1]}"
+                break
+        else:
+            out[name] = f"best {min(times[1:]):.2f} s, median {statistics.median(times[1:]):.2f} s"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return (f"whole process from the shell, workload B (T={fmt(T, '.0e')}), warm caches, {repeats} runs: "
+            + "; ".join(f"{k}: {v}" for k, v in out.items()))
+
+
 def code_version():
     """The commit measured, and whether oco's sources differed from it."""
     git = ["git", "-C", str(HERE.parent)]
@@ -210,6 +248,8 @@ def main(argv=None):
     ap.add_argument("--memory", action="store_true", help="also measure peak RSS of 1 config at large T")
     ap.add_argument("--memory-T", type=float, default=1e7, help="T of the memory run (scaled too)")
     ap.add_argument("--memory-backend", default=None, help=f"default: first of {MEMORY_PREFERENCE} available")
+    ap.add_argument("--shell", action="store_true",
+                    help="also time workload B as whole processes: oco sweep against benchmarks/jax_sweep.py")
     ap.add_argument("--output", default=str(HERE / "results.md"))
     a = ap.parse_args(argv)
     load0 = os.getloadavg()[0]  # other processes on the machine skew every row: recorded with the results
@@ -236,6 +276,9 @@ def main(argv=None):
         backend = a.memory_backend or next(b for b in MEMORY_PREFERENCE if b in oco.BACKENDS)
         print(f"[memory] backend={backend} ...", file=sys.stderr, flush=True)
         extras.append(memory(backend, max(1, round(a.memory_T * scale))))
+    if a.shell:
+        print("[shell] oco sweep vs JAX script ...", file=sys.stderr, flush=True)
+        extras.append(shell(max(1, round(WORKLOADS["B"][3] * scale))))
     out = "\n".join([table(rows), "", *[f"- {e}" for e in extras]])
     print(out)
     cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
