@@ -157,13 +157,20 @@ def _compiled(fn, b1, b2, form):
 
 
 def oco_backend(name):
-    """oco.simulate with ``backend=name`` (the harness warms it up with a short call on the same batch)."""
-    def prepare(alpha, b1, b2, T):
+    """oco.simulate with ``backend=name`` (the harness warms it up with a short call on the same batch;
+    ``like_T``: a short call with the backend that ``auto`` picks for that horizon)."""
+    def prepare(alpha, b1, b2, T, like_T=None):
         import oco
+        from oco.api import AUTO_NUMBA_T
+        from oco.backends import available
+
+        backend = name
+        if name == "auto" and like_T is not None:
+            backend = "numba" if like_T >= AUTO_NUMBA_T and "numba" in available() else "numpy"
 
         def run():
             r = oco.simulate("reddi-online", "adam", T=T, alpha=alpha, beta1=b1, beta2=b2, schedule="sqrt",
-                             checkpoints=20, backend=name)
+                             checkpoints=20, backend=backend)
             return r.x_final[:, 0], r.cumulative_loss
         return run, None, "paper"
     return prepare

@@ -75,8 +75,8 @@ def bench(workload, tool, prepare, budget, T, refs, max_seconds):
     try:
         if budget == "probe":
             Tp = min(T, 1000)
-            row["warmup"] = timed(prepare(ALPHA, b1, b2, Tp)[0])  # compilation, caches
-            projected = timed(prepare(ALPHA, b1, b2, Tp)[0]) * T / Tp
+            row["warmup"] = timed(prepare(ALPHA, b1, b2, Tp, like_T=T)[0])  # compilation, caches
+            projected = timed(prepare(ALPHA, b1, b2, Tp, like_T=T)[0]) * T / Tp
             if max_seconds and projected > max_seconds:
                 T_run = max(Tp, round(T * max_seconds / projected))
         run, warm, form = prepare(ALPHA, b1[idx], b2[idx], T_run)

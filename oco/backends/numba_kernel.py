@@ -148,13 +148,11 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
              order="round", one_seed=False) -> str:
     """The kernel module's source for one row and one run's fixed choices.
 
-    same: the numeric hyperparameters equal across the batch; with them the clock pieces that read only
-    such names (α_t = α/√t for one α, β^t for one β) are computed once per round, in a pass of their own,
-    instead of once per configuration. fused: one coordinate, the whole round in one pass per configuration
-    (d = 1, no ball). order (fused only): "round" — for each round, every configuration of a block (LLVM
-    vectorises across the block); "config" — for each configuration, every round (the state stays in
-    registers: the fastest form for one configuration, a latency chain). one_seed: every configuration sees
-    the same data, read once per round.
+    same: the numeric hyperparameters equal across the batch; the clock pieces that read only such names
+    (α_t = α/√t for one α, β^t for one β) go to ``clock``, once per round instead of once per configuration.
+    fused: one coordinate, the whole round in one pass per configuration (d = 1, no ball). order (fused
+    only): "round" — for each round, every configuration of a block; "config" — for each configuration, every
+    round, in the split form. one_seed: every configuration sees the same data, read once per round.
     """
     from ..engine import round_pieces
 
@@ -163,17 +161,16 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     cstate = list(method.cstate)
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     static = {k: v for k, v in h.items() if not isinstance(v, np.ndarray)}
-    uni = uniform_names(method, h, clock, set(same) & set(numeric))
+    uh, ucs, uouts = layout(method, h, same)
+    uni = {*uh, *uouts}
     uclock = [p for p in clock if all(n in uni for names in p.outs for n in names)]
     cclock = [p for p in clock if p not in uclock]
-    uouts = [n for p in uclock for names in p.outs for n in names]
-    uouts = list(dict.fromkeys(uouts))
     hyper = [k for k in numeric if k not in uni]  # per-configuration hyperparameters
-    cnames = [c for c in cstate if c not in uni]  # per-configuration clock values
+    percs = [c for c in cstate if c not in uni]  # per-configuration clock state
+    cnames = list(percs)  # per-configuration clock values
     for p in cclock:
         for names in p.outs:
             cnames += [n for n in names if n not in cnames]
-    percs = [c for c in cstate if c not in uni]
 
     def arg(name: str, scope: str, buf=()) -> str:
         if name in buf:  # the split form: read from the buffer an earlier phase wrote
@@ -215,8 +212,6 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     sig += [f"S_{s}" for s in state] + [f"C_{c}" for c in cstate] + [f"H_{k}" for k in numeric]
     # the clock of the names shared by the whole batch runs apart (``clock``, on the host's data thread):
     # one pass over a chunk of rounds into the rows of W, which the kernel reads
-    ucs = [c for c in cstate if c in uni]
-    uh = [k for k in numeric if k in uni]
     src.append("@njit(nogil=True, cache=True, error_model='numpy')\ndef clock(t0, n, W, UC"
                + "".join(f", H_{k}" for k in uh) + "):\n")
     src.append("\n".join("    " + ln for ln in [
@@ -239,10 +234,10 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
     # Every block works on its own copies, so LLVM sees no aliasing and vectorises across the block.
     copies = [
-        *[f"    {v}_ = {v}[lo:hi].copy()" for v in per_config],
-        *[f"    H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
-        *[f"    c_{c} = np.empty({BLOCK})" for c in cnames],
-        *[f"    c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
+        *[f"{v}_ = {v}[lo:hi].copy()" for v in per_config],
+        *[f"H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
+        *[f"c_{c} = np.empty({BLOCK})" for c in cnames],
+        *[f"c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
     ]
     body += [
         f"nb = (B + {BLOCK} - 1) // {BLOCK}",
@@ -250,13 +245,13 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
         f"    lo = blk * {BLOCK}",
         f"    hi = min(B, lo + {BLOCK})",
         "    nbk = hi - lo",
-        *copies,
+        *["    " + ln for ln in copies],
     ]
     if fused:
         body += ["    " + ln for ln in _fused(clock=cclock, update=update, state=state, percs=percs, hyper=hyper,
                                                  uouts=uouts, call=call, arg=arg, domain_kind=domain_kind,
                                                  decay=decay, order=order, one_seed=one_seed,
-                                                 copies=[ln[4:] for ln in copies])]
+                                                 copies=copies)]
         back = ["    X[lo:hi, 0] = x_", "    prev_eta[lo:hi, 0] = prev_", *[f"    S_{s}[lo:hi, 0] = S_{s}_" for s in state]]
     else:
         body += ["    " + ln for ln in _passes(cclock, update, state, percs, cnames, uouts, call, arg,
