@@ -53,6 +53,20 @@ def round_pieces(method: Method, h: dict) -> tuple[list, list]:
     return [*clock_pieces(h), *method.clock], list(method.all_pieces[len(method.clock):])
 
 
+def apply_round(env: dict, clock: list, update: list, t: int, g, x, wd, decoupled: bool) -> None:
+    """One round's pieces on env (arrays or tensors alike): the clock, weight decay (wd None: none; coupled,
+    g + λx, or decoupled, x(1 − α_t λ)), then φ, ψ, the rate and the step — env then holds η and x̂."""
+    env["t"] = t
+    for piece in clock:
+        piece(env)
+    if wd is not None and not decoupled:
+        g = g + wd * x
+    env["g"] = g
+    env["x"] = x * (1.0 - env["a"] * wd) if wd is not None and decoupled else x
+    for piece in update:
+        piece(env)
+
+
 def run(
     problem,
     method: Method,
@@ -92,15 +106,7 @@ def run(
             chunk = np.stack([problem.data(int(s), t, n) for s in uniq])
             for j in range(n):
                 loss, g = problem.loss_grad(x, chunk[seed_index, j])
-                env["t"] = t
-                for piece in clock:
-                    piece(env)
-                if decay and not decoupled:
-                    g = g + wd * x
-                env["g"] = g
-                env["x"] = x * (1.0 - env["a"] * wd) if decoupled else x
-                for piece in update:
-                    piece(env)
+                apply_round(env, clock, update, t, g, x, wd if decay else None, decoupled)
                 eta = np.broadcast_to(env["eta"], x.shape)
                 x_new = domain.project(env["xhat"], 1.0 / eta)
 

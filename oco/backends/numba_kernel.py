@@ -529,9 +529,8 @@ def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, 
         "            lrmax_[ii] = maximum(lrmax_[ii], e) if a_ else lrmax_[ii]",
         "            up[ii] = up[ii] | (e > prev_[j, ii])",
         "            prev_[j, ii] = e",
-        "    if t > 1:",
-        "        for ii in range(nbk):",
-        "            gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
+        "    for ii in range(nbk):",  # η_0 = +∞: round 1 never counts
+        "        gneg_[ii] += 1 if (active_[ii] & up[ii]) else 0",
     ]
     return body
 

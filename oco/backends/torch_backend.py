@@ -55,7 +55,7 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     """The torch counterpart of ``oco.engine.run``: same arguments, same Result."""
     import torch
 
-    from ..engine import CHUNK, finish, init_env, round_pieces
+    from ..engine import CHUNK, apply_round, finish, init_env, round_pieces
     from ..projections import Ball, Box
     from ..result import LR_QUANTILES
 
@@ -102,15 +102,7 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
             else:
                 loss_np, g_np = problem.loss_grad(x.cpu().numpy(), chunk_np[seed_index, j])
                 loss, g = T_(loss_np), T_(g_np)
-            env["t"] = t
-            for piece in clock:
-                piece(env)
-            if decay and not decoupled:
-                g = g + wd * x
-            env["g"] = g
-            env["x"] = x * (1.0 - env["a"] * wd) if decoupled else x
-            for piece in update:
-                piece(env)
+            apply_round(env, clock, update, t, g, x, wd if decay else None, decoupled)
             eta = torch.broadcast_to(torch.as_tensor(env["eta"], dtype=torch.float64, device=dev), x.shape)
             xhat = env["xhat"]
             if isinstance(domain, Box):
