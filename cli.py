@@ -1,20 +1,28 @@
 """The ``oco`` command line: list, show, run, sweep, plot, reproduce.
 
-Each command parses its options and calls library functions (``oco.config``, ``oco.runs``, ``oco.sweep``,
+Each command parses its options and calls library functions (``oco.config``, ``oco.runs``, ``oco.sweeps``,
 ``oco.plots``, ``oco.experiments``); there is no math here. Heavy packages (numpy, matplotlib, scipy) are
 imported inside the commands, so ``oco --help`` stays fast. Bad input prints one line on stderr and exits
-with status 2.
+with status 2; an unexpected error (a bug) prints one line, writes its traceback to a file and exits with
+status 1 (``OCO_DEBUG=1`` shows the traceback instead).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import sys
+import typing
+import warnings
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
+
+from oco import backends  # the registry only: nothing heavy
 
 try:  # typer >= 0.22 vendors click
     from typer import _click as click
@@ -23,6 +31,7 @@ except ImportError:  # pragma: no cover
 
 _ARGV: list[str] = ["oco"]
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
 
 
 class OcoGroup(TyperGroup):
@@ -32,8 +41,11 @@ class OcoGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         _ARGV[:] = ["oco", *argv]
         try:
-            rv = super().main(args=argv, prog_name="oco", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            with warnings.catch_warnings():
+                # numpy's overflow/invalid-value warnings: a diverging run is reported by oco, not by numpy
+                warnings.simplefilter("ignore", RuntimeWarning)
+                rv = super().main(args=argv, prog_name="oco", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
         except click.exceptions.ClickException as e:
             if not standalone_mode:
                 raise
@@ -41,14 +53,35 @@ class OcoGroup(TyperGroup):
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             typer.echo(f"Error: {e.format_message()}{hint}", err=True)
             sys.exit(e.exit_code)
-        except typer.Abort:
+        except (typer.Abort, KeyboardInterrupt):
             if not standalone_mode:
                 raise
             typer.echo("Aborted.", err=True)
-            sys.exit(1)
+            sys.exit(130)
+        except Exception as e:  # a bug in oco: one line, the traceback in a file (or on screen with OCO_DEBUG=1)
+            if not standalone_mode or os.environ.get("OCO_DEBUG", "") not in ("", "0"):
+                raise
+            typer.echo(f"oco: internal error: {type(e).__name__}: {e} ({_write_traceback()}; "
+                       "OCO_DEBUG=1 shows it here)", err=True)
+            sys.exit(EXIT_INTERNAL)
         if standalone_mode:
             sys.exit(rv if isinstance(rv, int) else 0)
         return rv
+
+
+def _write_traceback() -> str:
+    """Write the current exception's traceback (and the command line) to a file; say where."""
+    import tempfile
+    import traceback
+
+    text = f"{' '.join(_ARGV)}\n\n{traceback.format_exc()}"
+    try:
+        fd, path = tempfile.mkstemp(prefix="oco-traceback-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError:
+        return "the traceback could not be written"
+    return f"traceback written to {path}"
 
 
 app = typer.Typer(
@@ -102,7 +135,8 @@ Radius = Annotated[float | None, typer.Option("--radius", help="radius of the bo
 Params = Annotated[list[str] | None, typer.Option("--param", help="problem parameter KEY=VALUE (C, period, p, k, …)")]
 Sets = Annotated[list[str] | None, typer.Option("--set", help="any other hyperparameter KEY=VALUE "
                                                    "(momentum, final_lr, gamma, weight_decay, p, …)")]
-Backend = Annotated[str, typer.Option("--backend", help="engine backend: auto (numba from T ≥ 50000 on linear problems, else numpy), numpy, numba, torch")]
+Backend = Annotated[str, typer.Option("--backend", help=f"engine backend: {backends.AUTO} ({backends.AUTO_DESCRIPTION}), "
+                                      f"or {', '.join(backends.REGISTRY)} (see 'oco list')")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 Checkpoints = Annotated[int, typer.Option("--checkpoints", help="rounds recorded in the traces, log-spaced")]
 CheckpointEvery = Annotated[int | None, typer.Option("--checkpoint-every", help="record every k-th round instead")]
@@ -110,17 +144,60 @@ Format = Annotated[str, typer.Option("--format", help="figure format: png, svg o
 Plot = Annotated[bool, typer.Option("--plot/--no-plot", help="draw the figures")]
 
 
-def _resolve(kind: str, problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
-             domain, radius, param, set_, backend, checkpoints, checkpoint_every, **more):
+# the options run and sweep share, declared once: name → (annotation, default)
+SHARED = {
+    "T": (TOpt, None),
+    "alpha": (Alpha, None),
+    "beta1": (Beta1, None),
+    "beta2": (Beta2, None),
+    "eps": (Eps, None),
+    "schedule": (Schedule, None),
+    "preset": (Preset, "paper"),
+    "x0": (X0, None),
+    "seed": (Seed, 0),
+    "seeds": (Seeds, 1),
+    "domain": (DomainOpt, None),
+    "radius": (Radius, None),
+    "param": (Params, None),
+    "set_": (Sets, None),
+    "backend": (Backend, "auto"),
+    "checkpoint_every": (CheckpointEvery, None),
+    "fmt": (Format, "png"),
+    "plot": (Plot, True),
+    "quiet": (Quiet, False),
+}
+
+
+def shared_options(command):
+    """Give a command the options of SHARED after its own; it receives them as one dict, ``opts``."""
+    hints = typing.get_type_hints(command, include_extras=True)  # this module's annotations are strings
+    own = [p.replace(annotation=hints[name]) for name, p in inspect.signature(command).parameters.items()
+           if name != "opts"]
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+             for name, (ann, default) in SHARED.items()]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        return command(opts={name: kwargs.pop(name) for name in SHARED}, **kwargs)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+    wrapper.__signature__ = inspect.Signature(params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
+def _settings(problem, method, opts: dict, checkpoints: int) -> dict:
+    """The keyword arguments of ``oco.config.resolve`` for the options of run and sweep."""
     from oco import config
 
+    o = opts
     with user_errors():
-        return config.resolve(
-            kind, problem, method, T=T, convention=preset,
-            hypers={"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule},
-            sets=config.parse_assignments(set_, "--set"), params=config.parse_assignments(param, "--param"),
-            x0=config.parse_x0(x0), domain=domain, radius=radius, seed=seed, seeds=seeds, backend=backend,
-            checkpoints=checkpoints, checkpoint_every=checkpoint_every, **more,
+        return dict(
+            problem=problem, methods=method, T=o["T"], convention=o["preset"],
+            hypers={k: o[k] for k in ("alpha", "beta1", "beta2", "eps", "schedule")},
+            sets=config.parse_assignments(o["set_"], "--set"), params=config.parse_assignments(o["param"], "--param"),
+            x0=config.parse_x0(o["x0"]), domain=o["domain"], radius=o["radius"], seed=o["seed"], seeds=o["seeds"],
+            backend=o["backend"], checkpoints=checkpoints, checkpoint_every=o["checkpoint_every"],
         )
 
 
@@ -148,67 +225,54 @@ def show(name: Annotated[str, typer.Argument(help="a method, problem, experiment
 
 
 @app.command()
+@shared_options
 def run(
     problem: Problem = None,
     method: Methods = None,
-    T: TOpt = None,
-    alpha: Alpha = None,
-    beta1: Beta1 = None,
-    beta2: Beta2 = None,
-    eps: Eps = None,
-    schedule: Schedule = None,
-    preset: Preset = "paper",
-    x0: X0 = None,
-    seed: Seed = 0,
-    seeds: Seeds = 1,
-    domain: DomainOpt = None,
-    radius: Radius = None,
-    param: Params = None,
-    set_: Sets = None,
-    backend: Backend = "auto",
     checkpoints: Checkpoints = 200,
-    checkpoint_every: CheckpointEvery = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout and nothing else")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="folder for config, manifest, results, traces, "
+    out: Annotated[str | None, typer.Option("--out", help="folder for config, manifest, results, traces, "
                                                 "figures (default without --json: runs/PROBLEM-NNN)")] = None,
-    fmt: Format = "png",
-    plot: Plot = True,
-    quiet: Quiet = False,
+    opts: dict | None = None,
 ) -> None:
     """Run methods on a problem; print a table (or --json) and write the run's folder with its figures.
 
     With no arguments: Adam vs AMSGrad on reddi-online (Reddi et al. 2018, Figure 1) with the problem's suggested settings (β1 = 0.9, β2 = 0.99, α_t = α/√t) for 10⁵ rounds: Adam's x_t goes to +1, AMSGrad's towards the optimum −1.
     """
-    from oco import io, runs
+    from oco import config, io, runs
     from oco.progress import ProgressBar
 
-    _check_format(fmt)
-    cfg = _resolve("run", problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
-                   domain, radius, param, set_, backend, checkpoints, checkpoint_every)
+    _check_format(opts["fmt"])
     with user_errors():
+        cfg = config.resolve("run", **_settings(problem, method, opts, checkpoints))
         if out is not None:
-            io.check_out_dir(out)
+            out = io.check_out_dir(out)
         runs.validate(cfg)
     if out is None and not json_:
+        with user_errors():
+            io.check_writable("runs", "the default output folder")
         out = io.next_free_dir("runs", Path(cfg.problem_spec).stem if cfg.problem_file else cfg.problem_spec)
-    with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not quiet) as bar:
+    with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not opts["quiet"]) as bar:
         results = runs.execute(cfg, bar)
-    figures = runs.write_folder(out, cfg, results, list(_ARGV), fmt, plot) if out is not None else []
+    figures = runs.write_folder(out, cfg, results, list(_ARGV), opts["fmt"], opts["plot"]) if out is not None else []
     if json_:
         typer.echo(io.dumps(runs.document(cfg, results), indent=None))
         return
     typer.echo(runs.settings_line(cfg))
     typer.echo(runs.summary_table(cfg, results))
+    for line in runs.notes(results):
+        typer.echo(line)
     typer.echo(f"wrote {out}/" + (f" ({', '.join(f.name for f in figures)})" if figures else ""))
 
 
 @app.command()
+@shared_options
 def sweep(
     problem: Problem = None,
     method: Methods = None,
     grid: Annotated[list[str] | None, typer.Option("--grid", help="grid axis NAME=SPEC, repeatable; SPEC "
                                                       "'a,b,c' or 'start:stop:num' (both ends included)")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="folder for config, manifest, sweep.csv, "
+    out: Annotated[str | None, typer.Option("--out", help="folder for config, manifest, sweep.csv, "
                                                 "traces and heat maps (required)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="finish an interrupted sweep in --out, "
                                          "skipping finished shards")] = False,
@@ -219,67 +283,40 @@ def sweep(
                                                    "(tcp://HOST:8786; needs oco's optional 'dask' extra)")] = None,
     workers: Annotated[int | None, typer.Option("--workers", metavar="N", help="compute the shards on a Dask "
                                                 "cluster of N processes started on this machine")] = None,
-    T: TOpt = None,
-    alpha: Alpha = None,
-    beta1: Beta1 = None,
-    beta2: Beta2 = None,
-    eps: Eps = None,
-    schedule: Schedule = None,
-    preset: Preset = "paper",
-    x0: X0 = None,
-    seed: Seed = 0,
-    seeds: Seeds = 1,
-    domain: DomainOpt = None,
-    radius: Radius = None,
-    param: Params = None,
-    set_: Sets = None,
-    backend: Backend = "auto",
     checkpoints: Checkpoints = 50,
-    checkpoint_every: CheckpointEvery = None,
-    fmt: Format = "png",
-    plot: Plot = True,
-    quiet: Quiet = False,
+    opts: dict | None = None,
 ) -> None:
     """Run the whole product of --grid axes × methods × seeds as batches; write sweep.csv and heat maps.
 
     The shards run one after the other here, or on a Dask cluster: --scheduler ADDRESS (a running one) or --workers N (N processes on this machine); sweep.csv is the same byte for byte.
     """
-    from oco import config, io
+    from oco import config
     from oco import distributed as dist
-    from oco import sweep as sw
+    from oco import sweeps as sw
     from oco.progress import ProgressBar
 
-    _check_format(fmt)
+    _check_format(opts["fmt"])
     if out is None:
         fail("sweep needs --out DIR")
     on_cluster = scheduler is not None or workers is not None
     with user_errors():
         if on_cluster:
             dist.check_options(scheduler, workers)
-        io.check_out_dir(out, resume=resume)
-        axes = config.parse_grid(grid)
-        if not axes:
-            fail("sweep needs at least one --grid NAME=SPEC")
-        if resume and shard_size is None:
-            shard_size = sw.stored_shard_size(out)
-    cfg = _resolve("sweep", problem, method, T, alpha, beta1, beta2, eps, schedule, preset, x0, seed, seeds,
-                   domain, radius, param, set_, backend, checkpoints, checkpoint_every, grid=axes,
-                   shard_size=shard_size)
-    with user_errors():
-        if resume:
-            sw.check_resume(out, cfg)
-        sw.validate(cfg)
+        cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size,
+                         **_settings(problem, method, opts, checkpoints))
+    out = Path(out)
     with ExitStack() as stack:
         runner, extra = None, {}
         if on_cluster:
             with user_errors():
                 client = stack.enter_context(dist.connect(scheduler, workers))
             runner, extra = dist.runner(client), {"dask": {"scheduler": scheduler, "workers": workers}}
-            if shard_size is None:  # neither given nor stored: enough shards for every worker
+            if shard_size is None and not resume:  # neither given nor stored: enough shards for every worker
                 cfg.shard_size = dist.default_shard_size(sw.n_rows(cfg), dist.threads(client))
         try:
-            with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not quiet) as bar:
-                path = sw.run_sweep(cfg, out, list(_ARGV), bar, fmt, plot, extra=extra, runner=runner)
+            with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not opts["quiet"]) as bar:
+                path = sw.run_sweep(cfg, out, list(_ARGV), bar, opts["fmt"], opts["plot"], extra=extra,
+                                    runner=runner)
         except dist.ClusterError as e:
             typer.echo(f"Error: {e}", err=True)
             raise typer.Exit(1) from None
@@ -288,7 +325,7 @@ def sweep(
 
 @app.command()
 def plot(
-    folder: Annotated[Path, typer.Argument(help="a run or sweep folder (written with --out)")],
+    folder: Annotated[str, typer.Argument(help="a run or sweep folder (written with --out)")],
     fmt: Format = "png",
 ) -> None:
     """Draw (again) the figures of a run or sweep folder from its files."""
@@ -296,6 +333,8 @@ def plot(
 
     _check_format(fmt)
     with user_errors():
+        if not str(folder).strip():
+            fail("FOLDER is empty: name a run or sweep folder")
         files = plot_folder(folder, fmt)
     for f in files:
         typer.echo(str(f))
@@ -304,7 +343,7 @@ def plot(
 @app.command()
 def reproduce(
     experiment: Annotated[str, typer.Argument(help="an experiment (see 'oco list'), or 'all'")],
-    out: Annotated[Path | None, typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
+    out: Annotated[str | None, typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
                                                 "with 'all', the parent folder, default figures/)")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace the files of an existing output folder")] = False,
     backend: Backend = "numpy",

@@ -7,16 +7,18 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine
-from .methods import get_method
+from . import specs
+from .backends import AUTO_NUMBA_T, CompileError, choose, names  # noqa: F401 (AUTO_NUMBA_T re-exported)
+from .config import MAX_T
+from .foreign import Foreign
 from .projections import Domain, make_domain
 from .result import Result
 
-BACKENDS = ("auto", "numpy", "numba", "torch")
-AUTO_NUMBA_T = 50_000  # from this horizon on, "auto" compiles (2–6 s, once: kernels are cached on disk)
+BACKENDS = names()  # "auto" and the registry's (oco.backends.REGISTRY)
 
 
 def resolve_problem(problem, params: dict | None = None):
-    from problems import Problem, get_problem
+    from oco.problems import Problem, get_problem
 
     if isinstance(problem, Problem):
         if params:
@@ -29,7 +31,7 @@ def resolve_problem(problem, params: dict | None = None):
 
 def simulate(
     problem,
-    method: str = "adam",
+    method="adam",
     T: int = 1000,
     *,
     convention: str = "paper",
@@ -57,15 +59,17 @@ def simulate(
 
     >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
     >>> float(r.x_final[0, 0])
-    1.0
+    0.06698092970410591
     """
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"T must be an integer >= 1, got {T!r}")
+    if T > MAX_T:
+        raise ValueError(f"T must be at most 10^12, got {T:.3g}")
     T = int(T)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     prob = resolve_problem(problem, problem_params)
-    m = get_method(method, convention)
+    m = specs.resolve(method, convention)
     seeds = np.atleast_1d(np.asarray(seed))
     if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
         raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
@@ -110,23 +114,16 @@ def simulate(
         cks = np.unique(np.asarray(checkpoints, dtype=np.int64))
         if cks[0] < 1 or cks[-1] > T:
             raise ValueError(f"checkpoints must lie in [1, T={T}]")
-    if backend == "auto":
-        from .backends import numba_kernel
-
-        if T >= AUTO_NUMBA_T and numba_kernel.importable() and numba_kernel.supports(prob, dom) is None:
-            backend = "numba"
-    if backend == "numba":
-        from .backends import numba_kernel
-
-        why = numba_kernel.supports(prob, dom) if numba_kernel.importable() else "numba is not installed"
-        if why is None:
-            return numba_kernel.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
-        _notice(f"oco: the numba backend cannot run this ({why}); using numpy")
-    elif backend == "torch":
-        from .backends import torch_backend
-
-        return torch_backend.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
-    return engine.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
+    if isinstance(m, Foreign):  # its own library computes the update, whatever the backend
+        return m.run(prob, h, seeds, T, x0_arr, dom, cks, progress)
+    runner, why = choose(backend, prob, dom, T)
+    if why is not None:
+        _notice(f"oco: the {backend} backend cannot run this ({why}); using {runner.name}")
+    try:
+        return runner.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
+    except CompileError as e:  # a user's piece outside what the compiled backend supports
+        _notice(f"oco: the {runner.name} backend cannot compile {m.name} ({e}); using numpy")
+        return engine.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
 
 
 def _notice(message: str) -> None:

@@ -3,8 +3,9 @@ experiments, read from the registries themselves (nothing here is a second copy 
 
 from __future__ import annotations
 
-import difflib
 import inspect
+
+from .hints import did_you_mean
 
 CONVENTION_HELP = {
     "paper": "the form in the method's paper (Reddi et al.'s φ/ψ table: no bias correction, ε inside the root)",
@@ -22,9 +23,9 @@ def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
 
 
 def listing() -> str:
-    from problems import PROBLEMS
+    from oco.problems import PROBLEMS
 
-    from .config import backends
+    from .backends import descriptions
     from .experiments import EXPERIMENTS
     from .methods import CONVENTIONS, conventions_of, get_method, method_names
 
@@ -42,19 +43,13 @@ def listing() -> str:
     lines.append("experiments (oco reproduce NAME):")
     lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
     lines.append("backends (--backend):")
-    about = {
-        "auto": "numba from T >= 50000 on linear problems, numpy otherwise (the default)",
-        "numpy": "the NumPy engine (float64), the reference",
-        "numba": "compiled kernels generated from the method table, blocks of configurations on all cores",
-        "torch": "the engine on torch tensors (CUDA when a GPU is present)",
-    }
-    lines += _rows([(b, about.get(b, "")) for b in backends()])
+    lines += _rows(list(descriptions().items()))
     return "\n".join(lines)
 
 
 def describe(name: str) -> str:
     """A method (every convention), a problem, an experiment or a convention; ValueError if unknown."""
-    from problems import PROBLEMS
+    from oco.problems import PROBLEMS
 
     from .experiments import EXPERIMENTS
     from .methods import CONVENTIONS, method_names
@@ -72,9 +67,7 @@ def describe(name: str) -> str:
     if parts:
         return "\n\n".join(parts)
     known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
-    near = difflib.get_close_matches(key.lower(), known, n=1)
-    hint = f" (did you mean {near[0]!r}?)" if near else ""
-    raise ValueError(f"no method, problem or experiment named {name!r}{hint}; see 'oco list'")
+    raise ValueError(f"no method, problem or experiment named {name!r}{did_you_mean(key, known)}; see 'oco list'")
 
 
 def describe_method(name: str) -> str:
@@ -94,7 +87,7 @@ def describe_method(name: str) -> str:
 
 
 def describe_problem(name: str) -> str:
-    from problems import PROBLEMS
+    from oco.problems import PROBLEMS
 
     cls = PROBLEMS[name]
     out = [f"{name}: {cls.summary}"]

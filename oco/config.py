@@ -13,8 +13,6 @@ of them has is an error. Everything is validated here, before anything is run or
 
 from __future__ import annotations
 
-import difflib
-import itertools
 import math
 import os
 from dataclasses import dataclass, field
@@ -23,28 +21,30 @@ from typing import Any
 
 import numpy as np
 
+from .hints import did_you_mean
+
 DEFAULT_PROBLEM = "reddi-online"
 DEFAULT_METHODS = ("adam", "amsgrad")
 DEFAULT_T = 100_000
 DEFAULT_CHECKPOINTS = 200
 
-# Used only while a problem class defines no ``suggested`` hyperparameters of its own. Reddi et al. (2018)
-# Figure 1: β1 = 0.9, β2 = 0.99, α_t = α/√t. α = 0.5 is our choice: with it AMSGrad's iterate is visibly
-# back at −1 by T = 10⁵ (for α = 0.1 it is still near −0.4), while Adam's sits at +1.
-FALLBACK_SUGGESTED: dict[str, dict[str, Any]] = {
-    "reddi-online": {"alpha": 0.5, "beta1": 0.9, "beta2": 0.99, "schedule": "sqrt"},
-}
-
 
 def backends() -> tuple[str, ...]:
-    """The engine's backends (``oco.BACKENDS``)."""
-    from . import api
+    """The engine's backends (``oco.BACKENDS``), from the registry ``oco.backends.REGISTRY``."""
+    from .backends import names
 
-    return tuple(getattr(api, "BACKENDS", ("numpy",)))
+    return names()
 
 
 class ConfigError(ValueError):
     """Bad input: the message is one line meant for the user."""
+
+
+MAX_T = 10**12
+MAX_AXIS = 10**7  # values on one grid axis
+MAX_SEED = 2**63 - 1
+MAX_SEEDS = 10**7  # seeds of one run: each is a configuration of the batch
+STATE_ARRAYS = 24  # (B, d) float64 arrays a round holds at most: state, pieces' outputs, x, g, temporaries
 
 
 # ---------------------------------------------------------------- parsing
@@ -92,8 +92,8 @@ def parse_grid_spec(name: str, spec: str) -> list:
             num = int(parts[2])
         except ValueError:
             raise ConfigError(f"--grid {name}: expected numbers start:stop:num, got {spec!r}") from None
-        if num < 1:
-            raise ConfigError(f"--grid {name}: num must be >= 1, got {num}")
+        if not 1 <= num <= MAX_AXIS:
+            raise ConfigError(f"--grid {name}: num must be in [1, 10^7], got {num}")
         if not (math.isfinite(start) and math.isfinite(stop)):
             raise ConfigError(f"--grid {name}: start and stop must be finite, got {spec!r}")
         # 15 significant digits: 0.9:0.99:3 gives 0.945 (what was meant), not linspace's 0.9450000000000001
@@ -136,23 +136,25 @@ def parse_x0(text: str | None) -> float | list[float] | None:
     return values[0] if len(values) == 1 else values
 
 
-def parse_methods(names: list[str] | None, convention: str) -> list[tuple[str, str]]:
-    """['adam', 'amsgrad:torch'] → [('adam', 'paper'), ('amsgrad', 'torch')], checked against the table."""
-    from .methods import CONVENTIONS, get_method
+def parse_methods(names: list[str] | None, convention: str) -> list[tuple[str, Any]]:
+    """['adam', 'amsgrad:torch', 'my.py:fancy', 'torch:torch.optim.Adam'] → [(spec, method), …]: each spec
+    in its canonical text ('adam:paper') and what it names (``oco.specs.resolve``), checked."""
+    from . import specs
+    from .methods import CONVENTIONS, Method
 
     if convention not in CONVENTIONS:
         raise ConfigError(f"unknown preset {convention!r}; choose from {', '.join(CONVENTIONS)}")
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, Any]] = []
     for item in names or DEFAULT_METHODS:
-        name, _, conv = item.strip().lower().partition(":")
-        conv = conv or convention
         try:
-            m = get_method(name, conv)
-        except ValueError as e:
+            m = specs.resolve(item, convention)
+        except (ValueError, ImportError) as e:
             raise ConfigError(str(e)) from None
-        if (m.name, m.convention) in out:
+        builtin = isinstance(m, Method) and specs.is_builtin(m)
+        spec = m.key if builtin or not isinstance(m, Method) else item.strip()
+        if any(o.key == m.key and s == spec for s, o in out):
             raise ConfigError(f"method {item!r} given twice")
-        out.append((m.name, m.convention))
+        out.append((spec, m))
     return out
 
 
@@ -163,7 +165,7 @@ def looks_like_path(spec: str) -> bool:
 
 def load_problem(spec: str, params: dict | None = None):
     """A registered problem by name (with parameters), or linear-loss coefficients from a file."""
-    import problems
+    from oco import problems
 
     params = dict(params or {})
     if spec not in problems.PROBLEMS and looks_like_path(spec):
@@ -172,11 +174,8 @@ def load_problem(spec: str, params: dict | None = None):
         if not Path(spec).is_file():
             why = "a folder" if Path(spec).is_dir() else "no such file"
             raise ConfigError(f"cannot read problem file {spec!r}: {why}")
-        loader = getattr(problems, "load_file", None)
-        if loader is None:
-            raise ConfigError("this version of problems cannot load files (no problems.load_file)")
         try:
-            return loader(spec)
+            return problems.load_file(spec)
         except (OSError, ValueError, UnicodeDecodeError) as e:
             raise ConfigError(str(e) if str(spec) in str(e) else f"problem file {spec}: {e}") from None
     try:
@@ -188,11 +187,8 @@ def load_problem(spec: str, params: dict | None = None):
 
 
 def suggested_of(problem) -> dict[str, Any]:
-    """The hyperparameters the problem's source used (``suggested``), or our fallback for it."""
-    s = getattr(problem, "suggested", None)
-    if s is None:
-        s = FALLBACK_SUGGESTED.get(problem.name, {})
-    return dict(s)
+    """The hyperparameters the problem's source used (``suggested``): a copy."""
+    return dict(problem.suggested)
 
 
 def problem_summary(problem) -> dict:
@@ -218,15 +214,27 @@ class MethodSpec:
     resolved: dict[str, Any]
     sources: dict[str, str]
     label: str = ""
+    spec: str = ""  # how the run names it: 'adam:paper', 'my.py:fancy', 'torch:torch.optim.Adam'
+
+    @property
+    def method(self):
+        """The Method (or foreign optimizer) the spec names."""
+        from . import specs
+
+        return specs.resolve(self.spec or f"{self.name}:{self.convention}")
 
     @property
     def stem(self) -> str:
-        return f"{self.name}-{self.convention}"
+        """A file name for it: the name and convention, with what a file name cannot hold replaced."""
+        from .io import method_stem
+
+        return method_stem(self.name, self.convention)
 
     def to_dict(self) -> dict:
         return {
             "name": self.name,
             "convention": self.convention,
+            "spec": self.spec,
             "label": self.label,
             "hyperparameters": self.resolved,
             "sources": self.sources,
@@ -274,6 +282,12 @@ class Config:
             d["shard_size"] = self.shard_size
         return d
 
+    def n_checkpoints(self) -> int:
+        """How many rounds the traces record."""
+        if self.checkpoint_every:
+            return self.T // self.checkpoint_every + 1
+        return min(self.checkpoints, self.T)
+
     def checkpoint_kwargs(self) -> dict:
         """How ``oco.simulate`` records traces: every k-th round, or K log-spaced rounds."""
         if self.checkpoint_every:
@@ -287,19 +301,6 @@ def _scalar(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return v
-
-
-def _aliases() -> dict[str, str]:
-    from .methods import ALIASES
-
-    return {k: v for k, v in ALIASES.items() if v}
-
-
-def _unknown_hyper(key: str, known: set[str], methods: list) -> ConfigError:
-    near = difflib.get_close_matches(key, sorted(known), n=1)
-    hint = f" (did you mean {near[0]!r}?)" if near else ""
-    names = ", ".join(m.key for m in methods)
-    return ConfigError(f"no selected method ({names}) has a hyperparameter {key!r}{hint}")
 
 
 def resolve(
@@ -328,18 +329,62 @@ def resolve(
     ``hypers``: the named options (alpha, beta1, beta2, eps, schedule), None meaning not given;
     ``sets``: other hyperparameters (``--set``); ``grid``: sweep axes, name → list of values.
     """
-    from .methods import get_method
-    from .projections import make_domain
+    check_backend(backend)
+    check_counts(seed=seed, seeds=seeds, checkpoints=checkpoints, checkpoint_every=checkpoint_every,
+                 shard_size=shard_size)
+    spec = DEFAULT_PROBLEM if problem is None else problem
+    if not spec.strip():
+        raise ConfigError("PROBLEM is empty: name a problem (see 'oco list') or a .npy/.npz/.csv file")
+    prob = load_problem(spec, params)
+    suggested = suggested_of(prob)
+    T = resolve_T(T, suggested.pop("T", None), prob, spec)
+    user, grid = user_values(hypers, sets, grid)
+    pairs = parse_methods(methods, convention)
+    specs = method_specs(pairs, user, grid, suggested)
+    dom = resolve_domain(prob, domain, radius)
+    check_x0(x0, prob, dom)
+    if kind == "sweep" and shard_size is None:
+        shard_size = default_shard_size(len(pairs) * grid_size(grid) * seeds)
+    cfg = Config(
+        kind=kind,
+        problem_spec=spec,
+        problem=prob,
+        problem_file=problem_file_of(spec),
+        methods=specs,
+        T=T,
+        seeds=list(range(int(seed), int(seed) + int(seeds))),
+        x0=x0,
+        domain=dom,
+        domain_option={"kind": domain, "radius": radius},
+        backend=backend,
+        checkpoints=int(checkpoints),
+        checkpoint_every=checkpoint_every,
+        grid=grid,
+        shard_size=shard_size if kind == "sweep" else None,
+    )
+    check_size(cfg)
+    return cfg
 
-    BACKENDS = backends()
-    if backend not in BACKENDS:
-        near = difflib.get_close_matches(backend, BACKENDS, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ConfigError(f"unknown backend {backend!r}{hint}; available: {', '.join(BACKENDS)}")
+
+# ---------------------------------------------------------------- the steps of resolve
+def check_backend(backend: str) -> None:
+    names = backends()
+    if backend not in names:
+        raise ConfigError(f"unknown backend {backend!r}{did_you_mean(backend, names)}; "
+                          f"available: {', '.join(names)}")
+
+
+def check_counts(*, seed, seeds, checkpoints, checkpoint_every, shard_size) -> None:
+    """The integer options of a run: --seed, --seeds, --checkpoints, --checkpoint-every, --shard-size."""
     if isinstance(seed, bool) or int(seed) != seed or seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {seed}")
     if isinstance(seeds, bool) or int(seeds) != seeds or seeds < 1:
         raise ConfigError(f"--seeds must be an integer >= 1, got {seeds}")
+    if seeds > MAX_SEEDS:
+        raise ConfigError(f"--seeds must be at most 10^7, got {seeds}")
+    if seed + seeds - 1 > MAX_SEED:
+        raise ConfigError(f"seeds are 64-bit integers: --seed + --seeds − 1 must be at most 2^63 − 1, "
+                          f"got {seed + seeds - 1}")
     if checkpoints < 2:
         raise ConfigError(f"--checkpoints must be >= 2, got {checkpoints}")
     if checkpoint_every is not None and checkpoint_every < 1:
@@ -347,56 +392,114 @@ def resolve(
     if shard_size is not None and shard_size < 1:
         raise ConfigError(f"--shard-size must be >= 1, got {shard_size}")
 
-    spec = problem or DEFAULT_PROBLEM
-    prob = load_problem(spec, params)
-    problem_file = None
-    if spec not in _registry_names() and Path(spec).is_file():
-        from .io import sha256_file
 
-        problem_file = {"path": str(Path(spec)), "sha256": sha256_file(spec)}
-    suggested = suggested_of(prob)
+def check_size(cfg: "Config") -> None:
+    """Refuse, before anything runs, what cannot fit: the memory of the largest batch (its state and its
+    checkpoint traces) against this machine's, and for a sweep the rows it writes against the free disk."""
+    from .io import human_bytes
 
+    d, K = int(cfg.problem.d), cfg.n_checkpoints()
+    rows = len(cfg.methods) * grid_size(cfg.grid) * len(cfg.seeds) if cfg.kind == "sweep" else len(cfg.seeds)
+    batch = min(rows, cfg.shard_size) if cfg.kind == "sweep" else len(cfg.seeds)
+    trace_row = K * (2 * d + 8) * 8  # x_t and, per checkpoint, R_t/t, the lr quantiles, the gap
+    need = batch * (STATE_ARRAYS * d * 8 + trace_row)
+    what = f"{batch} configuration{'s' * (batch > 1)} × d = {d} × {K} checkpoints"
+    if cfg.kind == "sweep":
+        need = max(need, rows * trace_row)  # the sweep's traces are assembled in memory at the end
+        what = f"{rows} rows × d = {d} × {K} checkpoints"
+    have = physical_memory()
+    if have and need > have:
+        raise ConfigError(f"{what} needs about {human_bytes(need)} of memory; this machine has {human_bytes(have)}")
+
+
+def check_disk(cfg: "Config", out: str | os.PathLike) -> None:
+    """A sweep writes its rows twice (shards, then sweep.csv and traces.npz): refuse one that the disk under
+    ``out`` cannot hold, before it starts."""
+    import shutil
+
+    from .io import human_bytes, nearest_existing
+
+    d, K = int(cfg.problem.d), cfg.n_checkpoints()
+    rows = len(cfg.methods) * grid_size(cfg.grid) * len(cfg.seeds)
+    need = 2 * rows * (K * (2 * d + 8) * 8 + 32 * (d + 12))
+    free = shutil.disk_usage(nearest_existing(out)).free
+    if need > free:
+        raise ConfigError(f"the sweep's {rows} rows × d = {d} × {K} checkpoints need about {human_bytes(need)} on "
+                          f"disk under {out}; {human_bytes(free)} is free")
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory of this machine (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def problem_file_of(spec: str) -> dict | None:
+    """A problem read from a file: its path and SHA-256 (recorded in config.json); None for a registered one."""
+    if spec in _registry_names() or not Path(spec).is_file():
+        return None
+    from .io import sha256_file
+
+    return {"path": str(Path(spec)), "sha256": sha256_file(spec)}
+
+
+def resolve_T(T: int | None, suggested_T: int | None, prob, spec: str) -> int:
+    """--T, else the problem's suggested horizon, else DEFAULT_T; a file problem's rounds bound it."""
     max_rounds = getattr(prob, "max_rounds", None)
     if T is None:
-        T = int(suggested.pop("T", DEFAULT_T))
+        T = int(suggested_T or DEFAULT_T)
         if max_rounds is not None:
             T = min(T, int(max_rounds))  # a file of coefficients: all of it by default
-    suggested.pop("T", None)
     if isinstance(T, bool) or int(T) != T or T < 1:
         raise ConfigError(f"--T must be an integer >= 1, got {T}")
+    if T > MAX_T:
+        raise ConfigError(f"--T must be at most 10^12 (about two hours a configuration on the fastest backend), "
+                          f"got {T:.3g}")
     T = int(T)
     if max_rounds is not None and T > max_rounds:
         raise ConfigError(f"{spec} has {max_rounds} rounds; --T must be at most {max_rounds}, got {T}")
+    return T
 
-    # the user's hyperparameters: named options and --set, aliases (lr → alpha) normalised
-    aliases = _aliases()
+
+def user_values(hypers: dict | None, sets: dict | None, grid: dict | None) -> tuple[dict, dict]:
+    """The user's fixed hyperparameters (named options and --set) and grid axes, aliases (lr → alpha)
+    normalised; a name given twice, or both fixed and as an axis, is refused."""
+    from .methods import ALIASES
+
     user: dict[str, Any] = {k: v for k, v in (hypers or {}).items() if v is not None}
     for k, v in (sets or {}).items():
-        k2 = aliases.get(k, k)
+        k2 = ALIASES.get(k, k)
         if k2 in user:
             raise ConfigError(f"{k2} given twice (as an option and with --set)")
         user[k2] = v
-    grid = {aliases.get(k, k): v for k, v in (grid or {}).items()}
+    grid = {ALIASES.get(k, k): v for k, v in (grid or {}).items()}
     for k in grid:
         if k in user:
             raise ConfigError(f"{k} given both as a fixed value and as a --grid axis")
+    return user, grid
 
-    pairs = parse_methods(methods, convention)
-    table = [get_method(n, c) for n, c in pairs]
+
+def method_specs(pairs: list[tuple[str, Any]], user: dict, grid: dict, suggested: dict) -> list[MethodSpec]:
+    """Each method's hyperparameters: the user's, else the problem's suggested, else the method's defaults;
+    every value (and every grid value) passes the method's own check. A name no selected method has, or a
+    grid axis that one of them lacks, is refused."""
+    table = [m for _, m in pairs]
     known = set().union(*(m.hypers for m in table))
-    for k in user:
+    names = ", ".join(m.key for m in table)
+    for k in [*user, *grid]:
         if k not in known:
-            raise _unknown_hyper(k, known, table)
+            raise ConfigError(f"no selected method ({names}) has a hyperparameter {k!r}"
+                              f"{did_you_mean(k, sorted(known))}")
     for k in grid:
         missing = [m.key for m in table if k not in m.hypers]
-        if k not in known:
-            raise _unknown_hyper(k, known, table)
         if missing:
             raise ConfigError(f"grid axis {k!r} is not a hyperparameter of {', '.join(missing)}")
 
-    specs: list[MethodSpec] = []
-    several_conventions = len({c for _, c in pairs}) > 1
-    for m in table:
+    several_conventions = len({m.convention for m in table}) > 1
+    specs = []
+    for (spec, _), m in zip(pairs, table):
         given, sources = {}, {}
         for k in m.hypers:
             if k in grid:
@@ -419,49 +522,39 @@ def resolve(
                     raise ConfigError(f"--grid {k}: {e}") from None
         resolved = {k: (None if k in grid else _scalar(v)) for k, v in h.items()}
         label = f"{m.name} ({m.convention})" if several_conventions else m.name
-        specs.append(MethodSpec(m.name, m.convention, given, resolved, sources, label))
+        specs.append(MethodSpec(m.name, m.convention, given, resolved, sources, label, spec))
+    return specs
+
+
+def resolve_domain(prob, domain: str | None, radius: float | None):
+    """--domain/--radius, else the problem's own feasible set."""
+    from .projections import make_domain
+
+    if domain is not None and not domain.strip():
+        raise ConfigError("--domain is empty: give box, ball or none")
 
     if radius is not None and not (math.isfinite(radius) and radius > 0):
         raise ConfigError(f"--radius must be > 0, got {radius}")
     if domain is None and radius is None:
-        dom = prob.default_domain()
-    else:
-        kind_ = domain or prob.default_domain().kind or "box"
-        try:
-            dom = make_domain(kind_, 1.0 if radius is None else radius)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-    if x0 is not None:
-        x = np.atleast_1d(np.asarray(x0, float))
-        if x.shape[0] not in (1, prob.d):
-            raise ConfigError(f"--x0 needs 1 or d = {prob.d} numbers, got {x.shape[0]}")
-        if not np.all(dom.contains(np.broadcast_to(x, (1, prob.d)))):
-            raise ConfigError(f"--x0 {x0} lies outside the feasible set {dom.describe()}")
+        return prob.default_domain()
+    try:
+        return make_domain(domain or prob.default_domain().kind or "box", 1.0 if radius is None else radius)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
-    if kind == "sweep" and shard_size is None:
-        shard_size = default_shard_size(len(pairs) * grid_size(grid) * seeds)
-    cfg = Config(
-        kind=kind,
-        problem_spec=spec,
-        problem=prob,
-        problem_file=problem_file,
-        methods=specs,
-        T=T,
-        seeds=list(range(int(seed), int(seed) + int(seeds))),
-        x0=x0,
-        domain=dom,
-        domain_option={"kind": domain, "radius": radius},
-        backend=backend,
-        checkpoints=int(checkpoints),
-        checkpoint_every=checkpoint_every,
-        grid=grid,
-        shard_size=shard_size if kind == "sweep" else None,
-    )
-    return cfg
+
+def check_x0(x0, prob, dom) -> None:
+    if x0 is None:
+        return
+    x = np.atleast_1d(np.asarray(x0, float))
+    if x.shape[0] not in (1, prob.d):
+        raise ConfigError(f"--x0 needs 1 or d = {prob.d} numbers, got {x.shape[0]}")
+    if not np.all(dom.contains(np.broadcast_to(x, (1, prob.d)))):
+        raise ConfigError(f"--x0 {x0} lies outside the feasible set {dom.describe()}")
 
 
 def _registry_names() -> set[str]:
-    import problems
+    from oco import problems
 
     return set(problems.PROBLEMS)
 
@@ -470,48 +563,6 @@ def grid_size(grid: dict[str, list]) -> int:
     return math.prod(len(v) for v in grid.values()) if grid else 1
 
 
-def grid_points(grid: dict[str, list]) -> list[tuple]:
-    """Every configuration of the grid, the first axis varying slowest."""
-    return list(itertools.product(*grid.values())) if grid else [()]
-
-
-def grid_point(grid: dict[str, list], index: int) -> tuple:
-    """grid_points(grid)[index] without building the list (first axis slowest)."""
-    out = []
-    for values in reversed(list(grid.values())):
-        index, r = divmod(index, len(values))
-        out.append(values[r])
-    return tuple(reversed(out))
-
-
 def default_shard_size(n_rows: int) -> int:
     """Rows per shard: the whole batch when small, else slices of 1024 configurations."""
     return max(1, min(n_rows, 1024))
-
-
-def diff_configs(new: dict, old: dict, prefix: str = "") -> str | None:
-    """The first setting where two config.json documents differ, as a readable phrase; None if equal."""
-    if isinstance(new, dict) and isinstance(old, dict):
-        for k in list(new) + [k for k in old if k not in new]:
-            if k not in old:
-                return f"{prefix}{k} is set here but absent there"
-            if k not in new:
-                return f"{prefix}{k} is set there but absent here"
-            d = diff_configs(new[k], old[k], f"{prefix}{k}.")
-            if d:
-                return d
-        return None
-    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        for i, (a, b) in enumerate(zip(new, old)):
-            d = diff_configs(a, b, f"{prefix.rstrip('.')}[{i}].")
-            if d:
-                return d
-        return None
-    if new != old:
-        return f"{prefix.rstrip('.')} is {_short(new)} here but {_short(old)} there"
-    return None
-
-
-def _short(v: Any, n: int = 80) -> str:
-    s = repr(v)
-    return s if len(s) <= n else s[: n - 1] + "…"

@@ -1,9 +1,9 @@
-"""Sweeps on a Dask cluster: the shards of ``oco.sweep`` computed by Dask workers, written here as they come.
+"""Sweeps on a Dask cluster: the shards of ``oco.sweeps`` computed by Dask workers, written here as they come.
 
 ``oco sweep … --scheduler ADDRESS`` uses a running cluster (``dask scheduler`` on one machine, ``dask worker
 ADDRESS`` on each machine that computes); ``--workers N`` starts a cluster of N processes on this machine.
-Either way the unit of work is the shard of the local sweep: ``runner(client)`` submits ``oco.sweep.run_shard``
-for every unfinished shard and yields the results as they finish, and ``oco.sweep.run_sweep`` writes them and
+Either way the unit of work is the shard of the local sweep: ``runner(client)`` submits ``oco.sweeps.run_shard``
+for every unfinished shard and yields the results as they finish, and ``oco.sweeps.run_sweep`` writes them and
 assembles sweep.csv exactly as it does for a local run, so the files are byte-identical and ``--resume`` works
 across both paths.
 
@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
-from . import sweep as sw
+from . import sweeps as sw
 from .config import Config, ConfigError
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before giving up
@@ -152,7 +152,7 @@ def _identity(x):
 
 
 def runner(client, retries: int = RETRIES) -> sw.ShardRunner:
-    """A shard runner for ``oco.sweep.run_sweep`` that computes the shards on ``client``'s cluster."""
+    """A shard runner for ``oco.sweeps.run_sweep`` that computes the shards on ``client``'s cluster."""
     distributed = _distributed()
 
     def run(cfg: Config, pending: list[sw.Shard], progress: Callable[[int], None] | None = None):

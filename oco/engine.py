@@ -10,20 +10,28 @@
 
 One loop for every method. A configuration whose iterate or loss stops being finite is marked diverged at
 that round, keeps its last finite iterate and stops accumulating loss; the others run on.
+
+The loop (``run_with``) is written once over an array library: ``Arrays`` is NumPy's (this module's ``run``,
+the NumPy backend), ``oco.backends.torch_backend`` hands it torch's. What it adds up over the rounds is held
+in ``Tallies``, what it records at the checkpoints in ``Traces``; ``finish`` turns them into the Result for
+every backend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
-from .methods import Method
+from .methods import Method, clock_pieces
 from .projections import Domain
 from .result import LR_QUANTILES, Checkpoints, Result
-from .schedules import clock_pieces
 
-CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.BLOCK keeps blocks whole)
+CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.DRAW_BLOCK keeps blocks whole)
+
+Array = Any  # an array of the run's library: a NumPy array, or a torch tensor
 
 
 def log_checkpoints(T: int, n: int = 100) -> np.ndarray:
@@ -67,6 +75,135 @@ def apply_round(env: dict, clock: list, update: list, t: int, g, x, wd, decouple
         piece(env)
 
 
+class Arrays:
+    """NumPy as the loop's array library; a backend on another library subclasses it.
+
+    The array operations the round's bookkeeping uses (the ``*_rows`` reductions run along axis 1 of a
+    (B, d) array), then the steps of a round that each library takes its own way: the pieces, the losses
+    of a chunk of rounds and the projection.
+    """
+
+    where = staticmethod(np.where)
+    isfinite = staticmethod(np.isfinite)
+    absolute = staticmethod(np.abs)
+    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(np.maximum)
+
+    def asarray(self, a: np.ndarray) -> Array:
+        """A NumPy array (float64, int64 or bool) as an array of this library."""
+        return a
+
+    def numpy(self, a: Array) -> np.ndarray:
+        return a
+
+    def copy(self, a: Array) -> Array:
+        return a.copy()
+
+    def broadcast_to(self, a, shape: tuple[int, ...]) -> Array:
+        return np.broadcast_to(a, shape)
+
+    def all_rows(self, a: Array) -> Array:
+        return np.all(a, axis=1)
+
+    def any_rows(self, a: Array) -> Array:
+        return np.any(a, axis=1)
+
+    def min_rows(self, a: Array) -> Array:
+        return a.min(axis=1)
+
+    def max_rows(self, a: Array) -> Array:
+        return a.max(axis=1)
+
+    def pieces(self, method: Method, h: dict) -> tuple[list, list]:
+        """The round's pieces, (clock, update) as ``round_pieces``, computing in this library."""
+        return round_pieces(method, h)
+
+    def losses(self, problem, data: np.ndarray, seed_index: np.ndarray) -> Callable[[int, Array], tuple]:
+        """For a chunk of problem data (one row per unique seed, then the rounds), round j's
+        x ↦ (f_t(x), ∇f_t(x)), shapes (B,) and (B, d)."""
+        return lambda j, x: problem.loss_grad(x, data[seed_index, j])
+
+    def projection(self, domain: Domain, d: int) -> Callable[[Array, Array], Array]:
+        """(x̂, η) ↦ Π_{F,diag(1/η)}(x̂)."""
+        return lambda xhat, eta: domain.project(xhat, 1.0 / eta)
+
+
+NUMPY = Arrays()
+
+
+@dataclass
+class Tallies:
+    """What a run adds up round by round, per configuration ((B,) arrays of the run's library).
+
+    The loss Σ_t f_t(x_t) is summed with Neumaier's compensation: the sum is ``cum + comp``. A configuration
+    stops adding at the round it diverges (``diverged_at``, 0 while ``active``). ``gamma_neg`` counts the
+    rounds whose Γ_t = √V_t/α_t − √V_{t−1}/α_{t−1} has a negative entry, i.e. some η_t,i > η_{t−1},i;
+    ``lr_min``/``lr_max`` are the extremes of η_t,i over the running rounds and coordinates.
+    """
+
+    cum: Array
+    comp: Array
+    active: Array
+    diverged_at: Array
+    gamma_neg: Array
+    lr_min: Array
+    lr_max: Array
+
+    @classmethod
+    def start(cls, B: int, xp: Arrays) -> Tallies:
+        """Nothing summed, every configuration running, the learning-rate extremes at ±∞."""
+        return cls(*map(xp.asarray, (np.zeros(B), np.zeros(B), np.ones(B, bool), np.zeros(B, np.int64),
+                                     np.zeros(B, np.int64), np.full(B, np.inf), np.full(B, -np.inf))))
+
+    def add(self, xp: Arrays, t: int, loss: Array, x: Array, x_new: Array, eta: Array, prev_eta: Array) -> Array:
+        """Round t: mark the configurations whose loss or new iterate is not finite as diverged, add the
+        loss of those still running, and their η_t; returns x_{t+1} (x_t where diverged)."""
+        bad = self.active & ~(xp.isfinite(loss) & xp.all_rows(xp.isfinite(x_new)))
+        self.diverged_at = xp.where(bad, t, self.diverged_at)
+        self.active = active = self.active & ~bad
+        # Neumaier: s = cum + f loses the low-order bits of the smaller term; comp collects them
+        f = xp.where(active, loss, 0.0)
+        s = self.cum + f
+        big = xp.absolute(self.cum) >= xp.absolute(f)
+        self.comp = self.comp + xp.where(big, (self.cum - s) + f, (f - s) + self.cum)
+        self.cum = s
+        self.lr_min = xp.minimum(self.lr_min, xp.where(active, xp.min_rows(eta), np.inf))
+        self.lr_max = xp.maximum(self.lr_max, xp.where(active, xp.max_rows(eta), -np.inf))
+        self.gamma_neg = self.gamma_neg + (active & xp.any_rows(eta > prev_eta))
+        return xp.where(active[:, None], x_new, x)
+
+    def loss(self, xp: Arrays = NUMPY) -> Array:
+        """Σ_t f_t(x_t) per configuration, NaN where it diverged."""
+        return xp.where(self.active, self.cum + self.comp, np.nan)
+
+    def numpy(self, xp: Arrays) -> Tallies:
+        """The same tallies as NumPy arrays."""
+        return Tallies(*(xp.numpy(getattr(self, f.name)) for f in fields(self)))
+
+
+@dataclass
+class Traces:
+    """The run at the K checkpoints (NumPy arrays): Σ_{s≤t} f_s(x_s) (K, B), NaN once diverged; x_t (K, B, d);
+    the quantiles ``LR_QUANTILES`` of η_t over the coordinates (K, B, Q)."""
+
+    loss: np.ndarray
+    x: np.ndarray
+    lr: np.ndarray
+
+    @classmethod
+    def empty(cls, K: int, B: int, d: int) -> Traces:
+        return cls(np.full((K, B), np.nan), np.zeros((K, B, d)), np.zeros((K, B, len(LR_QUANTILES))))
+
+    def record(self, k: int, loss: np.ndarray, x: np.ndarray, eta: np.ndarray) -> None:
+        """Checkpoint k: the loss so far, x_t and η_t (B, d)."""
+        self.loss[k], self.x[k], self.lr[k] = loss, x, np.quantile(eta, LR_QUANTILES, axis=1).T
+
+
+def supports(problem, domain: Domain) -> str | None:
+    """The NumPy engine runs every problem on every domain (the backend registry asks)."""
+    return None
+
+
 def run(
     problem,
     method: Method,
@@ -79,70 +216,59 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Run B configurations for T rounds. h: hyperparameters resolved by ``Method.resolve`` ((B, 1) arrays)."""
+    return run_with(NUMPY, problem, method, h, seeds, T, x0, domain, checkpoints, progress)
+
+
+def run_with(
+    xp: Arrays,
+    problem,
+    method: Method,
+    h: dict,
+    seeds: np.ndarray,
+    T: int,
+    x0: np.ndarray,
+    domain: Domain,
+    checkpoints: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """``run`` computing in the array library xp."""
     B, d = x0.shape
     x = x0.astype(float, copy=True)
-    env = init_env(method, h, x)
-    clock, update = round_pieces(method, h)
-    uniq, seed_index = np.unique(seeds, return_inverse=True)
-    cum, comp = np.zeros(B), np.zeros(B)  # Neumaier-compensated Σ f_t(x_t)
-    active = np.ones(B, bool)
-    diverged_at = np.zeros(B, np.int64)
-    gamma_neg = np.zeros(B, np.int64)
-    lr_min, lr_max = np.full(B, np.inf), np.full(B, -np.inf)
-    prev_eta = None
+    env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x).items()}
+    clock, update = xp.pieces(method, h)
+    x = xp.asarray(x)
     wd = h.get("weight_decay")
     decay = wd is not None and bool(np.any(wd != 0))
     decoupled = decay and h.get("decoupled_weight_decay", False)
-
-    K = len(checkpoints)
-    ck_loss = np.full((K, B), np.nan)
-    ck_x = np.zeros((K, B, d))
-    ck_lr = np.zeros((K, B, len(LR_QUANTILES)))
-    k = 0
-    t = 1
-    with np.errstate(all="ignore"):  # non-finite values are detected explicitly below
+    wd = xp.asarray(wd) if decay else None
+    project = xp.projection(domain, d)
+    uniq, seed_index = np.unique(seeds, return_inverse=True)
+    tallies = Tallies.start(B, xp)
+    traces = Traces.empty(len(checkpoints), B, d)
+    prev_eta = xp.asarray(np.full((B, d), np.inf))  # η_0 = +∞: round 1 has no η_0 to exceed
+    k, t = 0, 1
+    with np.errstate(all="ignore"):  # non-finite values are detected explicitly (Tallies.add)
         while t <= T:
             n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-            chunk = np.stack([problem.data(int(s), t, n) for s in uniq])
+            loss_grad = xp.losses(problem, np.stack([problem.data(int(s), t, n) for s in uniq]), seed_index)
             for j in range(n):
-                loss, g = problem.loss_grad(x, chunk[seed_index, j])
-                apply_round(env, clock, update, t, g, x, wd if decay else None, decoupled)
-                eta = np.broadcast_to(env["eta"], x.shape)
-                x_new = domain.project(env["xhat"], 1.0 / eta)
-
-                bad = active & ~(np.isfinite(loss) & np.all(np.isfinite(x_new), axis=1))
-                if bad.any():
-                    diverged_at[bad] = t
-                    active &= ~bad
-                x = np.where(active[:, None], x_new, x)
-                # Neumaier summation of the loss of every configuration still running
-                f = np.where(active, loss, 0.0)
-                s = cum + f
-                comp += np.where(np.abs(cum) >= np.abs(f), (cum - s) + f, (f - s) + cum)
-                cum = s
-
-                lr_min = np.minimum(lr_min, np.where(active, eta.min(axis=1), np.inf))
-                lr_max = np.maximum(lr_max, np.where(active, eta.max(axis=1), -np.inf))
-                if prev_eta is not None:  # Γ_t has a negative entry ⇔ some η_t,i > η_{t−1},i
-                    gamma_neg += active & np.any(eta > prev_eta, axis=1)
-                prev_eta = eta.copy()
-
-                if k < K and t == checkpoints[k]:
-                    ck_loss[k] = np.where(active, cum + comp, np.nan)
-                    ck_x[k] = x
-                    ck_lr[k] = np.quantile(eta, LR_QUANTILES, axis=1).T
+                loss, g = loss_grad(j, x)
+                apply_round(env, clock, update, t, g, x, wd, decoupled)
+                eta = xp.broadcast_to(env["eta"], x.shape)
+                x = tallies.add(xp, t, loss, x, project(env["xhat"], eta), eta, prev_eta)
+                prev_eta = xp.copy(eta)
+                if k < len(checkpoints) and t == checkpoints[k]:
+                    traces.record(k, xp.numpy(tallies.loss(xp)), xp.numpy(x), xp.numpy(eta))
                     k += 1
                 t += 1
             if progress is not None:
                 progress(n)
-
-    return finish(problem, method, h, seeds, T, x, domain, checkpoints, cum + comp, active, diverged_at,
-                  gamma_neg, lr_min, lr_max, ck_loss, ck_x, ck_lr)
+    return finish(problem, method, h, seeds, T, xp.numpy(x), domain, checkpoints, tallies.numpy(xp), traces)
 
 
-def finish(problem, method, h, seeds, T, x, domain, checkpoints, total, active, diverged_at, gamma_neg,
-           lr_min, lr_max, ck_loss, ck_x, ck_lr) -> Result:
-    """Comparators, regret traces and the result object, for every backend alike."""
+def finish(problem, method: Method, h: dict, seeds: np.ndarray, T: int, x: np.ndarray, domain: Domain,
+           checkpoints: np.ndarray, tallies: Tallies, traces: Traces) -> Result:
+    """Comparators, regret traces and the result object, for every backend alike (NumPy tallies, x = x_{T+1})."""
     uniq, seed_index = np.unique(seeds, return_inverse=True)
     K, d = len(checkpoints), x.shape[1]
     # comparators: per unique seed, at the checkpoints and at T
@@ -152,14 +278,14 @@ def finish(problem, method, h, seeds, T, x, domain, checkpoints, total, active, 
     for i, s in enumerate(uniq):
         best[i], xstar[i] = problem.hindsight(int(s), ts, domain)
     at = np.searchsorted(ts, checkpoints)
-    ck_avg = (ck_loss - best[seed_index][:, at].T) / checkpoints[:, None]
+    ck_avg = (traces.loss - best[seed_index][:, at].T) / checkpoints[:, None]
 
     expected_gap = ck_gap = x_opt = None
     opt = problem.expected_optimum(domain)
     if opt is not None:
         f_star, x_opt = opt
         expected_gap = problem.expected_loss(x) - f_star
-        ck_gap = np.stack([problem.expected_loss(ck_x[i]) - f_star for i in range(K)])
+        ck_gap = np.stack([problem.expected_loss(traces.x[i]) - f_star for i in range(K)])
 
     return Result(
         problem=problem.name,
@@ -170,14 +296,14 @@ def finish(problem, method, h, seeds, T, x, domain, checkpoints, total, active, 
         seeds=np.asarray(seeds),
         x_final=x,
         x_star=xstar[seed_index, -1],
-        cumulative_loss=np.where(active, total, np.nan),
+        cumulative_loss=tallies.loss(),
         best_fixed_loss=best[seed_index, -1],
-        diverged=~active,
-        diverged_at=diverged_at,
-        gamma_negative_rounds=gamma_neg,
-        lr_min=lr_min,
-        lr_max=lr_max,
-        checkpoints=Checkpoints(checkpoints, ck_avg, ck_x, ck_lr, ck_gap),
+        diverged=~tallies.active,
+        diverged_at=tallies.diverged_at,
+        gamma_negative_rounds=tallies.gamma_neg,
+        lr_min=tallies.lr_min,
+        lr_max=tallies.lr_max,
+        checkpoints=Checkpoints(checkpoints, ck_avg, traces.x, traces.lr, ck_gap),
         domain=domain.describe(),
         problem_params=problem.params(),
         expected_gap=expected_gap,

@@ -167,16 +167,17 @@ def select(name: str) -> list[str]:
     if name == "all":
         return list(EXPERIMENTS)
     if name not in EXPERIMENTS:
-        import difflib
+        from .hints import did_you_mean
 
-        near = difflib.get_close_matches(name, EXPERIMENTS, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ValueError(f"unknown experiment {name!r}{hint}; known: {', '.join(EXPERIMENTS)}, all")
+        raise ValueError(f"unknown experiment {name!r}{did_you_mean(name, EXPERIMENTS)}; "
+                         f"known: {', '.join(EXPERIMENTS)}, all")
     return [name]
 
 
 def targets(names: list[str], out: str | Path | None) -> dict[str, Path]:
     """Where each experiment writes: figures/NAME by default; with several, NAME under ``out``."""
+    if out is not None and not str(out).strip():
+        raise io.OutputError("--out is empty: name a folder")
     if len(names) == 1 and out is not None:
         return {names[0]: Path(out)}
     parent = Path(out) if out is not None else Path("figures")
@@ -185,7 +186,7 @@ def targets(names: list[str], out: str | Path | None) -> dict[str, Path]:
 
 def prepare(name: str, out: Path, force: bool = False, backend: str = "numpy") -> None:
     """Check the experiment's configuration and its folder before anything is written."""
-    from . import runs, sweep
+    from . import runs, sweeps
     from .io import check_out_dir
 
     e = EXPERIMENTS[name]
@@ -193,22 +194,24 @@ def prepare(name: str, out: Path, force: bool = False, backend: str = "numpy") -
         check_out_dir(out)
     elif out.exists() and not out.is_dir():
         raise io.OutputError(f"{out} exists and is not a folder")
+    else:
+        io.check_writable(out, "--out")
     cfg = e.resolve(backend)
-    (sweep.validate if e.kind == "sweep" else runs.validate)(cfg)
+    (sweeps.validate if e.kind == "sweep" else runs.validate)(cfg)
 
 
 def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str = "png",
               quiet: bool = False, backend: str = "numpy") -> tuple[list[Path], float]:
     """Run the experiment into ``out`` and draw its figures; returns (figures, seconds)."""
-    from . import runs, sweep
+    from . import runs, sweeps
     from .plots import plot_folder
     from .progress import ProgressBar
 
     e = EXPERIMENTS[name]
     cfg = e.resolve(backend)
     out = Path(out)
-    if (out / sweep.SHARDS).is_dir():  # --force: results of an earlier run are recomputed, not reused
-        shutil.rmtree(out / sweep.SHARDS)
+    if (out / sweeps.SHARDS).is_dir():  # --force: results of an earlier run are recomputed, not reused
+        shutil.rmtree(out / sweeps.SHARDS)
     for stale in ("config.json", "manifest.json"):
         if (out / stale).exists():
             (out / stale).unlink()
@@ -226,8 +229,8 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
     io.write_json(out / "experiment.json", doc)
     extra = {"experiment": e.name}
     if e.kind == "sweep":
-        with ProgressBar(sweep.pending_rounds(cfg, out), e.name, enabled=not quiet) as bar:
-            sweep.run_sweep(cfg, out, command, bar, fmt, plot=False, extra=extra)
+        with ProgressBar(sweeps.pending_rounds(cfg, out), e.name, enabled=not quiet) as bar:
+            sweeps.run_sweep(cfg, out, command, bar, fmt, plot=False, extra=extra)
     else:
         with ProgressBar(cfg.T * len(cfg.methods), e.name, enabled=not quiet) as bar:
             results = runs.execute(cfg, bar)

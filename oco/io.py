@@ -108,6 +108,41 @@ def read_json(path: str | os.PathLike) -> Any:
         return json.load(f)
 
 
+class FolderError(ValueError):
+    """A file of a run or sweep folder that is missing, unreadable or not what oco wrote: the message names
+    the file and what is wrong with it."""
+
+
+def load_json(path: str | os.PathLike) -> Any:
+    """``read_json`` for a folder's own files: every failure is a FolderError naming the file."""
+    try:
+        return read_json(path)
+    except FileNotFoundError:
+        raise FolderError(f"{path} is missing") from None
+    except json.JSONDecodeError as e:
+        raise FolderError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except UnicodeDecodeError:
+        raise FolderError(f"{path} is not a text file") from None
+    except OSError as e:
+        raise FolderError(f"{path} cannot be read ({e.strerror or e})") from None
+
+
+def load_npz(path: str | os.PathLike, keys: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """``read_npz`` for a folder's own files, with the arrays ``keys`` required: failures are FolderErrors."""
+    import zipfile
+
+    try:
+        arrays = read_npz(path)
+    except FileNotFoundError:
+        raise FolderError(f"{path} is missing") from None
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+        raise FolderError(f"{path} is unreadable: truncated, or not an .npz file ({type(e).__name__})") from None
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise FolderError(f"{path} lacks the arrays {', '.join(missing)}")
+    return arrays
+
+
 def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """np.savez, written atomically."""
     buf = io.BytesIO()
@@ -146,12 +181,51 @@ def check_out_dir(path: str | os.PathLike, resume: bool = False) -> Path:
     Creates nothing: callers create the folder only once every input has been validated, so bad input never
     leaves a half-written folder behind.
     """
+    if not str(path).strip():
+        raise OutputError("--out is empty: name a folder")
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise OutputError(f"--out {p} exists and is not a folder")
-    if p.is_dir() and any(p.iterdir()) and not resume:
+    if p.is_dir() and not resume and any(p.iterdir()):
         raise OutputError(f"--out {p} exists and is not empty; choose another folder or pass --resume")
+    check_writable(p, "--out")
     return p
+
+
+def nearest_existing(path: str | os.PathLike) -> Path:
+    """``path`` or its closest ancestor that exists."""
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_writable(path: str | os.PathLike, option: str) -> None:
+    """Refuse a folder that cannot be created or written, before anything is computed: a probe folder is
+    made (and removed) in ``path`` or, where it does not exist yet, in its closest existing ancestor."""
+    base = nearest_existing(path)
+    if not base.is_dir():
+        raise OutputError(f"{option} {path}: {base} is a file, not a folder")
+    try:
+        probe = tempfile.mkdtemp(prefix=".oco-probe-", dir=base)
+        os.rmdir(probe)
+    except OSError as e:
+        raise OutputError(f"{option} {path}: cannot write in {base} ({e.strerror or e})") from None
+
+
+def method_stem(name: str, convention: str) -> str:
+    """A method's file name in a folder: 'adam-paper'; what a file name cannot hold (the ':' and '/' of
+    'torch:torch.optim.Adam' or 'my.py:fancy') becomes '_'."""
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{name}-{convention}")
+
+
+def human_bytes(n: float) -> str:
+    """1536 → '1.5 KiB'."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    i = 0
+    while n >= 1024 and i < len(units) - 1:
+        n, i = n / 1024, i + 1
+    return f"{n:.3g} {units[i]}"
 
 
 def next_free_dir(parent: str | os.PathLike, stem: str) -> Path:

@@ -9,7 +9,9 @@ median line and a 10%–90% quantile band.
 Sweeps: heat maps over two grid axes of R_T/T and of ‖x_T − x*‖ (median over seeds), diverged cells hatched
 grey with a legend entry, and the curve β1 = √β2 when the axes are β1 and β2.
 
-Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again.
+Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again. The run figures of
+in-memory Results (``Result.plot``, ``plot_results``) are drawn by the same code, from the same data
+(``run_data``: a configuration and the traces a run folder stores).
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from __future__ import annotations
 import csv
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import io
+from .result import Result
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FORMATS = ("png", "svg", "pdf")
 BAND = (0.1, 0.9)
@@ -76,16 +83,121 @@ def _y_scale(ax, lines: np.ndarray) -> None:
 
 
 # ---------------------------------------------------------------- run figures
+def run_data(config: dict, traces: list[dict[str, np.ndarray]], experiment: dict | None = None) -> dict:
+    """What the run figures draw: ``config`` (config.json's document, or ``results_config``'s), per method its
+    label and its traces (``oco.runs.traces``: what traces/NAME.npz holds), and the experiment, if any."""
+    series = [{"label": m["label"], "stem": io.method_stem(m["name"], m["convention"]), **tr}
+              for m, tr in zip(config["methods"], traces)]
+    return {"config": config, "series": series, "experiment": experiment or {}}
+
+
 def load_run(path: str | Path) -> dict:
-    """config.json, results.json and the traces of a run folder."""
+    """config.json, the traces and experiment.json of a run folder, as ``run_data``."""
     path = Path(path)
-    cfg = io.read_json(path / "config.json")
-    series = []
-    for m in cfg["methods"]:
-        stem = f"{m['name']}-{m['convention']}"
-        series.append({"label": m["label"], "stem": stem, **io.read_npz(path / "traces" / f"{stem}.npz")})
-    exp = io.read_json(path / "experiment.json") if (path / "experiment.json").exists() else {}
-    return {"config": cfg, "series": series, "experiment": exp}
+    cfg = load_config(path)
+    traces = [io.load_npz(path / "traces" / f"{io.method_stem(m['name'], m['convention'])}.npz", TRACE_KEYS)
+              for m in cfg["methods"]]
+    return run_data(cfg, traces, load_experiment(path))
+
+
+# ---------------------------------------------------------------- reading a folder, checked
+TRACE_KEYS = ("t", "avg_regret", "x", "lr_quantiles")
+# what the figures read from config.json: key → type, for the document, each method and the problem
+CONFIG_KEYS = {"kind": str, "problem": dict, "T": int, "seeds": list, "methods": list}
+METHOD_KEYS = {"name": str, "convention": str, "label": str, "hyperparameters": dict, "sources": dict}
+PROBLEM_KEYS = {"spec": str, "params": dict}
+
+
+def load_config(path: Path) -> dict:
+    """A folder's config.json, checked for what the figures read; a FolderError names what is wrong."""
+    f = path / "config.json"
+    doc = io.load_json(f)
+    if not isinstance(doc, dict):
+        raise io.FolderError(f"{f} holds a JSON {type(doc).__name__}, not an oco configuration (an object)")
+    _check_keys(doc, CONFIG_KEYS, f, "")
+    if doc["kind"] not in ("run", "sweep"):
+        raise io.FolderError(f"{f}: kind is {doc['kind']!r}; expected 'run' or 'sweep'")
+    _check_keys(doc["problem"], PROBLEM_KEYS, f, "problem.")
+    if not doc["methods"]:
+        raise io.FolderError(f"{f}: methods is empty")
+    for i, m in enumerate(doc["methods"]):
+        if not isinstance(m, dict):
+            raise io.FolderError(f"{f}: methods[{i}] is not an object")
+        _check_keys(m, METHOD_KEYS, f, f"methods[{i}].")
+    if not doc["seeds"]:
+        raise io.FolderError(f"{f}: seeds is empty")
+    if doc["kind"] == "sweep":
+        grid = doc.get("grid")
+        if not isinstance(grid, dict) or not grid or not all(isinstance(v, list) and v for v in grid.values()):
+            raise io.FolderError(f"{f}: grid must map each axis to a non-empty list of values")
+    return doc
+
+
+def _check_keys(doc: dict, keys: dict, f: Path, where: str) -> None:
+    for k, kind in keys.items():
+        if k not in doc:
+            raise io.FolderError(f"{f}: {where}{k} is missing")
+        if not isinstance(doc[k], kind) or isinstance(doc[k], bool):
+            raise io.FolderError(f"{f}: {where}{k} is {_short(doc[k])}, not a JSON {kind.__name__}")
+
+
+def _short(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 40 else s[:39] + "…"
+
+
+def load_experiment(path: Path) -> dict:
+    """experiment.json of a folder made by ``oco reproduce`` ({} when there is none)."""
+    f = path / "experiment.json"
+    if not f.exists():
+        return {}
+    exp = io.load_json(f)
+    if not isinstance(exp, dict):
+        raise io.FolderError(f"{f} holds a JSON {type(exp).__name__}, not an object")
+    return exp
+
+
+def results_config(results: list[Result]) -> dict:
+    """The part of a run's config.json that the run figures read, made from in-memory Results of one problem
+    and horizon. A Result does not know where its hyperparameters came from: the title names those shared by
+    every configuration that differ from the method's default."""
+    first = results[0]
+    same = (first.problem, first.problem_params, first.T)
+    if any((r.problem, r.problem_params, r.T) != same for r in results):
+        raise ValueError("results drawn together must share the problem, its parameters and T")
+    from oco.problems import PROBLEMS, get_problem
+
+    failure = None
+    if first.problem in PROBLEMS:  # a problem made from a file is not: it has no closed-form level
+        failure = getattr(get_problem(first.problem, **first.problem_params), "failure_level", None)
+    several_conventions = len({r.convention for r in results}) > 1
+    return {
+        "kind": "run",
+        "problem": {"spec": first.problem, "name": first.problem, "params": first.problem_params,
+                    "failure_level": failure},
+        "T": first.T,
+        "seeds": sorted({int(s) for r in results for s in r.seeds}),
+        "methods": [_method_entry(r, several_conventions) for r in results],
+    }
+
+
+def _method_entry(r: Result, several_conventions: bool) -> dict:
+    """A config.json method entry for a Result: hyperparameters shared by its batch (None where they vary)."""
+    from .methods import registry
+
+    table_row = registry().get(f"{r.method}:{r.convention}")  # a user's or a foreign method: every value is "user"
+    defaults = {k: h.default for k, h in table_row.hypers.items()} if table_row is not None else {}
+    rows = [r.param_row(i) for i in range(r.batch)]
+    shared = {k: (v if all(row[k] == v for row in rows) else None) for k, v in rows[0].items()}
+    sources = {k: "default" if v is None or (k in defaults and v == defaults[k]) else "user"
+               for k, v in shared.items()}
+    return {
+        "name": r.method,
+        "convention": r.convention,
+        "label": f"{r.method} ({r.convention})" if several_conventions else r.method,
+        "hyperparameters": shared,
+        "sources": sources,
+    }
 
 
 def _title(cfg: dict, exp: dict) -> str:
@@ -123,23 +235,58 @@ def default_title(cfg: dict) -> str:
     return f"{head}: " + ", ".join(parts + [tail]) if parts else f"{head}: {tail}"
 
 
+def undefined_reason(s: dict) -> str:
+    """Why a method's R_t/t has no finite value to draw."""
+    if np.all(np.asarray(s.get("diverged", False))):
+        return "it diverged (its iterate or loss stopped being finite)"
+    if not np.all(np.isfinite(np.asarray(s.get("x_star", 0.0), float))):
+        return "the best fixed point is at infinity (the losses are unbounded below on F), so R_t = +∞"
+    return "R_t/t is not finite"
+
+
+def _time_axis(ax, series: list[dict]) -> None:
+    """log t from the first to the last checkpoint, also when nothing finite is drawn."""
+    t = np.concatenate([np.asarray(s["t"], float) for s in series])
+    ax.set_xlim(t.min(), max(t.max(), t.min() + 1))
+    ax.set_xscale("log")
+
+
+def _legend(ax) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=9)
+
+
+def _note(ax, lines: list[str]) -> None:
+    if lines:
+        ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=8, va="bottom", color="crimson",
+                wrap=True)
+
+
 def regret_axes(ax, data: dict) -> None:
     cfg, series = data["config"], data["series"]
     colors = _colors(len(series))
-    allv = []
+    allv, notes = [], []
     for s, c in zip(series, colors):
+        if not np.isfinite(np.asarray(s["avg_regret"], float)).any():
+            notes.append(f"{s['label']}: not drawn, {undefined_reason(s)}")
+            continue
+        n_div = int(np.sum(np.asarray(s.get("diverged", False))))
+        if n_div:
+            notes.append(f"{s['label']}: {n_div} configuration{'s' * (n_div > 1)} diverged; drawn until then")
         allv.append(median_band(ax, s["t"], s["avg_regret"], s["label"], c)[1:])  # R_1 is often exactly 0
+    _note(ax, notes)
     fl = cfg["problem"].get("failure_level")
     if fl is not None:
         ax.axhline(fl, color="0.3", ls="--", lw=1, label=f"failure level {fl:.4g} (closed form)")
         allv.append(np.array([fl]))
     ax.axhline(0, color="0.6", lw=0.6)
-    ax.set_xscale("log")
-    _y_scale(ax, np.concatenate(allv))
+    _time_axis(ax, series)
+    if allv:
+        _y_scale(ax, np.concatenate(allv))
     ax.set_xlabel("round t")
     ax.set_ylabel("average regret  R_t / t")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
+    _legend(ax)
 
 
 def iterate_axes(ax, data: dict) -> None:
@@ -154,7 +301,7 @@ def iterate_axes(ax, data: dict) -> None:
                        label="x* = argmin of the expected loss")
         else:
             xs = np.unique(np.round(series[0]["x_star"][:, 0], 12))
-            for i, v in enumerate(xs):
+            for i, v in enumerate(xs[np.isfinite(xs)]):
                 ax.axhline(v, color="k", ls=":", lw=1.2, label="x* (best fixed point in hindsight)" if i == 0 else None)
         ax.set_ylabel("iterate  x_t")
     else:
@@ -162,10 +309,10 @@ def iterate_axes(ax, data: dict) -> None:
             dist = np.linalg.norm(s["x"] - s["x_star"][None], axis=-1)
             median_band(ax, s["t"], dist, s["label"], c)
         ax.set_ylabel("‖x_t − x*‖₂  (x* at T)")
-    ax.set_xscale("log")
+    _time_axis(ax, series)
     ax.set_xlabel("round t")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
+    _legend(ax)
 
 
 def lr_axes(ax, data: dict, only: int | None = None) -> None:
@@ -194,23 +341,28 @@ def lr_axes(ax, data: dict, only: int | None = None) -> None:
                 ax.fill_between(s["t"], qq[0.1], qq[0.9], color=c, alpha=0.35, lw=0, label="10% – 90%")
             ax.plot(s["t"], qq[0.5], color=c, label=f"{s['label']}: median coordinate")
         allv.append(np.concatenate([v[1:].ravel() for v in qq.values()]))  # ADOPT takes no step at t = 1
-    ax.set_xscale("log")
+    _time_axis(ax, series)
     _y_scale(ax, np.concatenate(allv))
     ax.set_xlabel("round t")
     ax.set_ylabel("effective learning rate  α_t / √v_t")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
+    _legend(ax)
 
 
 def gap_axes(ax, data: dict) -> None:
     colors = _colors(len(data["series"]))
+    notes = []
     for s, c in zip(data["series"], colors):
+        if not np.isfinite(np.asarray(s["expected_gap"], float)).any():
+            notes.append(f"{s['label']}: not drawn, {undefined_reason(s)}")
+            continue
         median_band(ax, s["t"], s["expected_gap"], s["label"], c)
-    ax.set_xscale("log")
+    _note(ax, notes)
+    _time_axis(ax, data["series"])
     ax.set_xlabel("round t")
     ax.set_ylabel("expected-loss gap  F(x_t) − F(x*)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
+    _legend(ax)
 
 
 RUN_FIGURES = {
@@ -226,33 +378,55 @@ def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None)
     path = Path(path)
     data = load_run(path)
     exp = data["experiment"]
-    title = _title(data["config"], exp)
     names = names or exp.get("figures") or ["overview", "regret", "iterate", "lr"]
     stochastic = "expected_gap" in data["series"][0]
     if stochastic and "gap" not in names:
         names = [*names, "gap"]
     out = []
     for name in names:
-        what, panels = RUN_FIGURES[name]
         if name == "gap" and not stochastic:
             continue
-        if name == "overview" and stochastic:
-            what, panels = "average regret, expected-loss gap and iterate side by side", [
-                regret_axes, gap_axes, iterate_axes]
-        if name == "lr" and data["series"][0]["x"].shape[-1] > 1:  # one panel per method, shared axes
-            n = len(data["series"])
-            panels = [lambda ax, data, i=i: lr_axes(ax, data, only=i) for i in range(n)]
-        fig, axes = _figure(len(panels), width=6.4 if len(panels) < 3 else 5.2)
-        for ax, draw in zip(axes, panels):
-            draw(ax, data)
-        if name == "lr" and len(axes) > 1:
-            lo = min(a.get_ylim()[0] for a in axes)
-            hi = max(a.get_ylim()[1] for a in axes)
-            for a in axes:
-                a.set_ylim(lo, hi)
-        fig.suptitle(_wrap(title, 75 * len(panels)), fontsize=11)
+        fig, what = run_figure(data, name)
         out.append(_save(fig, path, name, fmt, what, data["config"], exp))
     return out
+
+
+def run_figure(data: dict, name: str) -> tuple[Figure, str]:
+    """The run figure ``name`` (a key of RUN_FIGURES) drawn from ``data`` (``load_run`` or ``run_data``):
+    the Figure and the sentence saying what it shows."""
+    if name not in RUN_FIGURES:
+        raise ValueError(f"unknown figure {name!r}; choose from {', '.join(RUN_FIGURES)}")
+    stochastic = "expected_gap" in data["series"][0]
+    if name == "gap" and not stochastic:
+        raise ValueError("the gap figure needs a stochastic problem (one with an expected loss)")
+    what, panels = RUN_FIGURES[name]
+    if name == "overview" and stochastic:
+        what, panels = "average regret, expected-loss gap and iterate side by side", [
+            regret_axes, gap_axes, iterate_axes]
+    if name == "lr" and data["series"][0]["x"].shape[-1] > 1:  # one panel per method, shared axes
+        n = len(data["series"])
+        panels = [lambda ax, data, i=i: lr_axes(ax, data, only=i) for i in range(n)]
+    fig, axes = _figure(len(panels), width=6.4 if len(panels) < 3 else 5.2)
+    for ax, draw in zip(axes, panels):
+        draw(ax, data)
+    if name == "lr" and len(axes) > 1:
+        lo = min(a.get_ylim()[0] for a in axes)
+        hi = max(a.get_ylim()[1] for a in axes)
+        for a in axes:
+            a.set_ylim(lo, hi)
+    fig.suptitle(_wrap(_title(data["config"], data["experiment"]), 75 * len(panels)), fontsize=11)
+    return fig, what
+
+
+def plot_results(results: Result | list[Result], kind: str = "overview") -> Figure:
+    """The run figure ``kind`` of in-memory Results (one per method, as ``oco run`` draws them), drawn by the
+    code that draws a run folder's figures; returns the matplotlib Figure."""
+    from .runs import traces
+
+    results = [results] if isinstance(results, Result) else list(results)
+    if not results:
+        raise ValueError("plot_results needs at least one Result")
+    return run_figure(run_data(results_config(results), [traces(r) for r in results]), kind)[0]
 
 
 def _wrap(title: str, width: int) -> str:
@@ -266,6 +440,41 @@ def read_sweep_csv(path: str | Path) -> tuple[list[str], list[dict]]:
     with open(path, newline="", encoding="utf-8") as f:
         r = csv.DictReader(f)
         return list(r.fieldnames or []), list(r)
+
+
+def load_sweep_rows(path: Path, cfg: dict) -> list[dict]:
+    """sweep.csv's rows, checked for what the heat maps read: the columns, each row's method and grid values
+    (values of config.json's grid), numbers where numbers belong. A FolderError names the line."""
+    f = path / "sweep.csv"
+    try:
+        columns, rows = read_sweep_csv(f)
+    except FileNotFoundError:
+        raise io.FolderError(f"{path} has no sweep.csv yet (an unfinished sweep? run it with --resume)") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise io.FolderError(f"{f} cannot be read ({type(e).__name__})") from None
+    grid = cfg["grid"]
+    need = [*grid, "method", "avg_regret", "dist_x_star", "diverged"]
+    missing = [c for c in need if c not in columns]
+    if missing:
+        raise io.FolderError(f"{f}: no column {', '.join(missing)} (is it a sweep.csv of oco?)")
+    methods = {m["name"] for m in cfg["methods"]}
+    values = {k: {_key(v) for v in vs} for k, vs in grid.items()}
+    for line, row in enumerate(rows, 2):
+        if None in row or None in row.values():
+            raise io.FolderError(f"{f}: line {line} has {'more' if None in row else 'fewer'} cells than columns")
+        if row["method"] not in methods:
+            raise io.FolderError(f"{f}: line {line}: method {_short(row['method'])} is not in config.json")
+        for k in grid:
+            if row[k] not in values[k]:
+                raise io.FolderError(f"{f}: line {line}: {k} = {_short(row[k])} is not a value of the grid")
+        for k in ("avg_regret", "dist_x_star"):
+            try:
+                float(row[k])
+            except ValueError:
+                raise io.FolderError(f"{f}: line {line}: {k} = {_short(row[k])} is not a number") from None
+        if row["diverged"] not in ("true", "false"):
+            raise io.FolderError(f"{f}: line {line}: diverged = {_short(row['diverged'])} is not true or false")
+    return rows
 
 
 def _axis_values(values: list) -> list:
@@ -402,9 +611,9 @@ def _beta_curve(ax, xs, ys, xname, handles) -> None:
 
 def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
     path = Path(path)
-    cfg = io.read_json(path / "config.json")
-    exp = io.read_json(path / "experiment.json") if (path / "experiment.json").exists() else {}
-    _, rows = read_sweep_csv(path / "sweep.csv")
+    cfg = load_config(path)
+    exp = load_experiment(path)
+    rows = load_sweep_rows(path, cfg)
     grid = cfg["grid"]
     names = list(grid)
     title = _title(cfg, exp)
@@ -434,7 +643,7 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
             head = f"{m['label']} · {title}" if len(cfg["methods"]) > 1 or not exp.get("title") else title
             fig.suptitle(_wrap(head + (f" · {extra}" if extra else ""), 130), fontsize=11)
             what = f"heat maps of R_T/T and ‖x_T − x*‖ over {xname} × {yname} for {m['label']}"
-            out.append(_save(fig, path, f"heatmap_{m['name']}-{m['convention']}{suffix}", fmt, what, cfg, exp))
+            out.append(_save(fig, path, f"heatmap_{io.method_stem(m['name'], m['convention'])}{suffix}", fmt, what, cfg, exp))
     return out
 
 
@@ -457,10 +666,10 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
         ax.set_xlabel(xname)
         ax.set_ylabel(lab + (" (median over seeds)" if len(cfg["seeds"]) > 1 else ""))
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=9)
+        _legend(ax)
     fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)
     what = f"R_T/T and ‖x_T − x*‖ against {xname} for {m['label']}"
-    return _save(fig, path, f"sweep_{m['name']}-{m['convention']}", fmt, what, cfg, exp)
+    return _save(fig, path, f"sweep_{io.method_stem(m['name'], m['convention'])}", fmt, what, cfg, exp)
 
 
 # ---------------------------------------------------------------- saving
@@ -494,24 +703,22 @@ def _save(fig, folder: Path, name: str, fmt: str, what: str, cfg: dict, exp: dic
 
 
 def _command_of(folder: Path) -> str | None:
-    m = folder / "manifest.json"
-    if not m.exists():
+    """The command line that made the folder, from manifest.json (None where it cannot be read)."""
+    try:
+        inv = io.load_json(folder / "manifest.json")["invocations"][0]["command"]
+    except (io.FolderError, KeyError, IndexError, TypeError):
         return None
-    inv = io.read_json(m).get("invocations") or [{}]
-    cmd = inv[0].get("command")
-    return " ".join(cmd) if cmd else None
+    return " ".join(map(str, inv)) if isinstance(inv, list) and inv else None
 
 
 def plot_folder(path: str | Path, fmt: str = "png") -> list[Path]:
     """Make every figure of a run or sweep folder from its files."""
     path = Path(path)
+    if not path.is_dir():
+        why = "is a file" if path.exists() else "does not exist"
+        raise io.FolderError(f"{path} {why}: not an oco run or sweep folder")
     if not (path / "config.json").exists():
-        raise FileNotFoundError(f"{path} has no config.json: not an oco run or sweep folder")
-    kind = io.read_json(path / "config.json").get("kind")
-    if kind == "sweep":
-        if not (path / "sweep.csv").exists():
-            raise FileNotFoundError(f"{path} has no sweep.csv yet (an unfinished sweep? run it with --resume)")
-        return plot_sweep(path, fmt)
-    if kind == "run":
-        return plot_run(path, fmt)
-    raise ValueError(f"{path}/config.json: unknown kind {kind!r}")
+        raise io.FolderError(f"{path} has no config.json: not an oco run or sweep folder")
+    io.check_writable(path, "the folder")
+    kind = load_config(path)["kind"]
+    return plot_sweep(path, fmt) if kind == "sweep" else plot_run(path, fmt)

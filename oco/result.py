@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas
+    from matplotlib.figure import Figure
+
 LR_QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
+
+
+def require_pandas(what: str):
+    """The pandas module, or an ImportError naming the optional extra that installs it."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(f"{what} needs pandas: pip install 'oco[pandas]'") from None
+    return pandas
 
 
 @dataclass
@@ -43,6 +58,9 @@ class Result:
     problem_params: dict = field(default_factory=dict)
     expected_gap: np.ndarray | None = None  # (B,) F(x_{T+1}) − F(x*) for stochastic problems
     x_opt: np.ndarray | None = None  # (d,) minimizer of the expected loss
+    # False for a foreign optimizer (torch:, optax:): its η_t is not visible to oco, so lr_min, lr_max,
+    # gamma_negative_rounds and the lr traces are not observable (None in runs(), empty in sweep.csv)
+    lr_observed: bool = True
 
     @property
     def batch(self) -> int:
@@ -82,9 +100,56 @@ class Result:
                 "x_star": self.x_star[i].tolist(),
                 "diverged": bool(self.diverged[i]),
                 "diverged_at": int(self.diverged_at[i]),
-                "gamma_negative_rounds": int(self.gamma_negative_rounds[i]),
-                "lr_min": float(self.lr_min[i]),
-                "lr_max": float(self.lr_max[i]),
+                "gamma_negative_rounds": int(self.gamma_negative_rounds[i]) if self.lr_observed else None,
+                "lr_min": float(self.lr_min[i]) if self.lr_observed else None,
+                "lr_max": float(self.lr_max[i]) if self.lr_observed else None,
                 **({"expected_gap": float(self.expected_gap[i])} if self.expected_gap is not None else {}),
             })
         return out
+
+    def to_frame(self) -> pandas.DataFrame:
+        """The ``runs()`` entries as a pandas DataFrame, one row per configuration: the hyperparameters as
+        columns, then ``method``, ``convention``, ``seed`` and the other fields in the order of ``runs()``.
+        As in ``sweep.csv``, ``x_final`` and ``x_star`` are one column each when d = 1 and ``x_final_0``,
+        ``x_final_1``, … when d > 1; ``regret`` is NaN for a diverged configuration. Needs pandas.
+
+        >>> import oco
+        >>> r = oco.simulate("reddi-online", "adam", T=20, beta1=[0.0, 0.9])
+        >>> df = r.to_frame()
+        >>> df[["beta1", "method", "seed", "diverged"]]
+           beta1 method  seed  diverged
+        0    0.0   adam     0     False
+        1    0.9   adam     0     False
+        >>> bool((df["avg_regret"] == r.avg_regret).all())
+        True
+        """
+        pd = require_pandas("Result.to_frame")
+        return pd.DataFrame([self._frame_row(run) for run in self.runs()])
+
+    def _frame_row(self, run: dict) -> dict:
+        """One ``runs()`` entry flattened: hyperparameters first, vectors split by coordinate when d > 1."""
+        row = {**run["params"]}
+        for key, value in run.items():
+            if key in ("x_final", "x_star") and len(value) > 1:
+                row.update({f"{key}_{j}": v for j, v in enumerate(value)})
+            elif key in ("x_final", "x_star"):
+                row[key] = value[0]
+            elif key != "params":
+                row[key] = value
+        return row
+
+    def plot(self, kind: str = "overview", others: Sequence[Result] = ()) -> Figure:
+        """The run figure ``kind`` ("overview", "regret", "iterate", "lr" or "gap", as in
+        ``oco.plots.RUN_FIGURES``) as a matplotlib Figure, drawn by the code that draws ``oco run``'s figures;
+        ``others``: Results of other methods on the same problem and T, drawn in the same figure (one line or
+        median band per Result, as ``oco run`` draws its methods). Save it with ``fig.savefig(path)``.
+
+        >>> import oco
+        >>> r = oco.simulate("reddi-online", "adam", T=50)
+        >>> fig = r.plot("regret", others=[oco.simulate("reddi-online", "amsgrad", T=50)])
+        >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
+        ['adam', 'amsgrad']
+        """
+        from .plots import plot_results
+
+        return plot_results([self, *others], kind)

@@ -31,7 +31,7 @@ def validate(cfg: Config) -> None:
 
     for ms in cfg.methods:
         try:
-            simulate(cfg.problem, ms.name, 1, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
+            simulate(cfg.problem, ms.method, 1, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                      seed=_seed_arg(cfg), checkpoints=[1], **ms.given)
         except ValueError as e:
             raise ConfigError(str(e)) from None
@@ -42,7 +42,7 @@ def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[
     from .api import simulate
 
     return [
-        simulate(cfg.problem, ms.name, cfg.T, convention=ms.convention, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
+        simulate(cfg.problem, ms.method, cfg.T, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
                  seed=_seed_arg(cfg), progress=progress, **cfg.checkpoint_kwargs(), **ms.given)
         for ms in cfg.methods
     ]
@@ -125,11 +125,34 @@ def summary_table(cfg: Config, results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def notes(results: list[Result]) -> list[str]:
+    """What a valid run could not measure, and why: diverged configurations, regret that is not finite."""
+    out = []
+    for r in results:
+        label = f"{r.method} ({r.convention})"
+        if r.diverged.any():
+            at = sorted({int(t) for t in r.diverged_at[r.diverged]})
+            out.append(f"note: {label}: {int(r.diverged.sum())}/{r.batch} diverged (the iterate or the loss stopped "
+                       f"being finite at round {at[0]}{'…' if len(at) > 1 else ''}); their R_T is not defined, "
+                       "x_T is the last finite iterate")
+        live = ~r.diverged
+        if live.any() and not np.all(np.isfinite(r.x_star[live])):
+            out.append(f"note: {label}: the best fixed point is at infinity (the losses are unbounded below on F), "
+                       "so R_T = +∞; the figures show x_t and the learning rates")
+    return out
+
+
+def _num(v: float, digits: int) -> str:
+    if not np.isfinite(v):
+        return "—" if np.isnan(v) else f"{v:+}"
+    return f"{v:+.{digits}f}" if abs(v) < 1e4 else f"{v:+.{digits}g}"
+
+
 def _vec(x: np.ndarray) -> str:
     x = np.asarray(x).reshape(-1)
     if x.size == 1:
-        return f"{x[0]:+.4f}"
-    inner = ", ".join(f"{v:+.3f}" for v in x[:4])
+        return _num(x[0], 4)
+    inner = ", ".join(_num(v, 3) for v in x[:4])
     return f"[{inner}{', …' if x.size > 4 else ''}]"
 
 

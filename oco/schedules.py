@@ -55,20 +55,3 @@ def beta1_inv(beta1, t):
 
 STEP_SCHEDULES = {"const": const_step, "sqrt": sqrt_step, "sgdr": sgdr_step}
 BETA1_SCHEDULES = {"const": beta1_const, "exp": beta1_exp, "inv": beta1_inv}
-
-
-def clock_pieces(h: dict) -> list:
-    """The schedule pieces a run needs: α_t → ``a`` and, where the row has a β1 schedule, β1t → ``b1t``."""
-    from .methods import P
-
-    out = [P(STEP_SCHEDULES[h.get("schedule", "const")], "a")]
-    if "beta1_schedule" in h:
-        out.append(P(BETA1_SCHEDULES[h["beta1_schedule"]], "b1t"))
-    return out
-
-
-def step_size(h: dict, t: int):
-    """α_t for hyperparameters h (a convenience for plots and tests)."""
-    env = {**h, "t": t}
-    clock_pieces(h)[0](env)
-    return env["a"]

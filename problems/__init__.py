@@ -1,6 +1,6 @@
 """The loss sequences oco simulates: a registry name → problem class.
 
-    >>> from problems import get_problem
+    >>> from oco.problems import get_problem
     >>> p = get_problem("reddi-thm1", C=3)
     >>> p.failure_level, p.suggested["beta2"]
     (0.6666666666666666, 0.1)
@@ -12,10 +12,10 @@ is a user-supplied linear sequence (``load_file``).
 
 from __future__ import annotations
 
-import difflib
+from oco.hints import did_you_mean
 
 from .base import (  # noqa: F401
-    BLOCK,
+    DRAW_BLOCK,
     CyclicLinear,
     PeriodicLinear,
     Problem,
@@ -61,17 +61,13 @@ def get_problem(name: str, **params) -> Problem:
             raise ValueError(f"a problem file takes no parameters; got {', '.join(params)}")
         return load_file(name)
     if name not in PROBLEMS:
-        near = difflib.get_close_matches(name, PROBLEMS, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ValueError(f"unknown problem {name!r}{hint}; known: {', '.join(sorted(PROBLEMS))}")
+        raise ValueError(f"unknown problem {name!r}{did_you_mean(name, PROBLEMS)}; "
+                         f"known: {', '.join(sorted(PROBLEMS))}")
     cls = PROBLEMS[name]
     known = cls.parameters()
     for key in params:
         if key not in known:
-            near = [k for k in known if k.lower() == key.lower()] or difflib.get_close_matches(
-                key, known, n=1
-            )
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = did_you_mean(key, known)
             takes = ", ".join(known) if known else "no parameters"
             raise ValueError(f"problem {name!r} has no parameter {key!r}{hint}; it takes: {takes}")
     return cls(**params)

@@ -2,7 +2,7 @@
 
 A problem produces, for a seed and a range of rounds, the per-round data ξ_t (for linear losses
 f_t(x) = ⟨g_t, x⟩ the data *is* g_t), and evaluates f_t and ∇f_t for a batch of iterates. Sequences are a
-function of (problem, parameters, seed) only: random data is drawn in fixed blocks of ``BLOCK`` rounds from
+function of (problem, parameters, seed) only: random data is drawn in fixed blocks of ``DRAW_BLOCK`` rounds from
 ``SeedSequence(seed, spawn_key=(stream, block))``, so any chunking, batch size or order of configurations sees
 the same numbers (common random numbers across a sweep), and a single run with seed s reproduces the sweep
 cell with seed s exactly.
@@ -21,7 +21,6 @@ The pieces every problem module builds on:
 
 from __future__ import annotations
 
-import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -32,7 +31,7 @@ import numpy as np
 
 from oco.projections import Ball, Box, Domain, Unconstrained
 
-BLOCK = 4096
+DRAW_BLOCK = 4096  # rounds of random data drawn from one generator (see blocked)
 
 
 def block_rng(seed: int, block: int, stream: int = 0) -> np.random.Generator:
@@ -47,29 +46,34 @@ def blocked(
 
     ``draw`` should be a bound method (``self._draw``), so that the block cache recognises it across calls.
     """
-    first, last = (t0 - 1) // BLOCK, (t0 + n - 2) // BLOCK
+    first, last = (t0 - 1) // DRAW_BLOCK, (t0 + n - 2) // DRAW_BLOCK
     parts = [_block(draw, seed, b) for b in range(first, last + 1)]
     data = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    off = (t0 - 1) - first * BLOCK
+    off = (t0 - 1) - first * DRAW_BLOCK
     return data[off : off + n]
 
 
 @lru_cache(maxsize=256)
 def _block(draw, seed, b):
-    out = draw(block_rng(seed, b), b * BLOCK + 1, BLOCK)
+    out = draw(block_rng(seed, b), b * DRAW_BLOCK + 1, DRAW_BLOCK)
     out.setflags(write=False)
     return out
 
 
 # ---------------------------------------------------------------- parameter checks
+MAX_PATTERN = 10**8  # the longest period of a cyclic problem: its pattern is held in memory (8 bytes a round)
+
 def integer(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
     """An integer parameter; accepts 3, 3.0 and "3" (the CLI passes strings or floats)."""
     try:
         f = float(value)
+    except OverflowError:
+        f = math.inf
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+        raise ValueError(f"{name} must be an integer, got {_short(value)}") from None
     if isinstance(value, bool) or not math.isfinite(f) or not f.is_integer():
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        kind = "an integer" if math.isfinite(f) else "a finite integer"
+        raise ValueError(f"{name} must be {kind}, got {_short(value)}")
     v = int(f)
     if lo is not None and v < lo:
         raise ValueError(f"{name} must be an integer >= {lo}, got {v}")
@@ -89,10 +93,12 @@ def real(
     """A finite real parameter in [lo, hi] (ends open where asked); accepts numbers and numeric strings."""
     try:
         v = float(value)
+    except OverflowError:
+        v = math.inf
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise ValueError(f"{name} must be a number, got {_short(value)}") from None
     if isinstance(value, bool) or not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")
     bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
     bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
     if bad_lo or bad_hi:
@@ -104,10 +110,33 @@ def real(
     return v
 
 
+def _short(value: Any, n: int = 40) -> str:
+    """repr(value), cut to n characters: a 400-digit number is not echoed back whole."""
+    s = repr(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
 def choice(name: str, value: Any, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(options)}; got {value!r}")
     return str(value)
+
+
+class Param:
+    """A problem parameter, declared once: its default, its check and its help line.
+
+    ``Param(3.0, real, "the large gradient", lo=2.0, lo_open=True)`` checks a value with
+    ``real(name, value, lo=2.0, lo_open=True)``. A default of None means "chosen by a rule" (the rule lives in
+    the problem's ``setup``): None, or the text "None" from the command line, is then kept as None.
+    """
+
+    def __init__(self, default: Any, check: Callable[..., Any], help: str = "", **limits: Any):
+        self.default, self.check, self.help, self.limits = default, check, help, limits
+
+    def parse(self, name: str, value: Any) -> Any:
+        if self.default is None and (value is None or value == "None"):
+            return None
+        return self.check(name, value, **self.limits)
 
 
 # ---------------------------------------------------------------- the interface
@@ -116,7 +145,8 @@ class Problem(ABC):
 
     Class attributes the CLI and the plots read:
 
-    - ``param_help``: one line per constructor parameter (the defaults come from the signature);
+    - ``PARAMS``: the parameters, name → ``Param`` (default, check, help), in order; the constructor takes
+      them (positionally or by name), checks each, sets it as an attribute and calls ``setup()``;
     - ``suggested``: the method hyperparameters under which the source shows the outcome
       (``beta1``, ``beta2``, ``alpha``, ``schedule``, …), used as defaults by ``oco run``;
     - ``failure_level``: the closed-form limit of R_T/T of the failing method (None where there is none);
@@ -126,7 +156,7 @@ class Problem(ABC):
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    param_help: ClassVar[dict[str, str]] = {}
+    PARAMS: ClassVar[dict[str, Param]] = {}
     suggested: ClassVar[dict[str, Any]] = {}
     stochastic: ClassVar[bool] = False
     linear: ClassVar[bool] = True  # f_t(x) = ⟨g_t, x⟩ with g_t = data_t
@@ -134,20 +164,33 @@ class Problem(ABC):
     failure_level: float | None = None  # closed-form R_T/T limit of the failing method, for plots
     max_rounds: int | None = None  # the longest horizon the problem has data for (None: unlimited)
 
+    def __init__(self, *args: Any, **given: Any):
+        names = list(self.PARAMS)
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} parameters, got {len(args)}")
+        for name, value in zip(names, args):
+            if name in given:
+                raise TypeError(f"{type(self).__name__}: parameter {name!r} given twice")
+            given[name] = value
+        unknown = [k for k in given if k not in self.PARAMS]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes: "
+                            f"{', '.join(names) or 'none'}")
+        for name, p in self.PARAMS.items():
+            setattr(self, name, p.parse(name, given.get(name, p.default)))
+        self.setup()
+
+    def setup(self) -> None:
+        """What follows from the parameters (set as attributes before this runs): the pattern, the mean, …"""
+
     @classmethod
     def parameters(cls) -> dict[str, dict]:
-        """{name: {"default": …, "help": …}} for every constructor parameter, in signature order."""
-        out = {}
-        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            default = None if p.default is inspect.Parameter.empty else p.default
-            out[p.name] = {"default": default, "help": cls.param_help.get(p.name, "")}
-        return out
+        """{name: {"default": …, "help": …}} for every parameter, in order."""
+        return {name: {"default": p.default, "help": p.help} for name, p in cls.PARAMS.items()}
 
     def params(self) -> dict:
-        """The resolved parameters (JSON-ready)."""
-        return {}
+        """The resolved parameters (JSON-ready): a parameter chosen by a rule shows the value chosen."""
+        return {name: getattr(self, name) for name in self.PARAMS}
 
     def notes(self) -> list[str]:
         """Human-readable remarks on how the instance was built (e.g. a parameter chosen by a theorem)."""
@@ -293,21 +336,16 @@ class PeriodicLinear(CyclicLinear):
 
     name = "periodic-linear"
     summary = "g_t = large if t mod period = 1 else small, on [−1, 1]"
-    param_help = {
-        "large": "the gradient of rounds t ≡ 1 (mod period)",
-        "small": "the gradient of every other round",
-        "period": "the period P >= 1",
+    PARAMS = {
+        "large": Param(1010.0, real, "the gradient of rounds t ≡ 1 (mod period)"),
+        "small": Param(-10.0, real, "the gradient of every other round"),
+        "period": Param(101, integer, "the period P >= 1", lo=1, hi=MAX_PATTERN),
     }
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
 
-    def __init__(self, large: float = 1010.0, small: float = -10.0, period: int = 101):
-        self.large, self.small = real("large", large), real("small", small)
-        self.period = integer("period", period, lo=1)
+    def setup(self):
         self._set_pattern([self.large] + [self.small] * (self.period - 1))
         self.failure_level = self._mean_level()
-
-    def params(self):
-        return {"large": self.large, "small": self.small, "period": self.period}
 
 
 class ReddiOnline(PeriodicLinear):
@@ -315,19 +353,15 @@ class ReddiOnline(PeriodicLinear):
 
     G per period = 1010 − 100·10 = 10 > 0, so x* = −1. Known outcome (Reddi et al. Figure 1, with
     α_t = α/√t, β1 = 0.9, β2 = 0.99): Adam goes to x = +1 and R_T/T → 20/101 ≈ 0.198; AMSGrad goes to −1 and
-    R_T/T → 0 (slowly unless α is near 1: see REFERENCE.md §3 notes).
+    R_T/T → 0 (slowly unless α is near 1: see REFERENCE.md §3 notes). ``suggested`` α = 0.5 is our choice: with
+    it AMSGrad's iterate is visibly back at −1 by T = 10⁵ (for α = 0.1 it is still near −0.4).
     """
 
     name = "reddi-online"
     summary = "1010x if t mod 101 = 1 else −10x on [−1, 1] (Reddi et al. Figure 1)"
-    param_help = {}
+    PARAMS = {}
+    large, small, period = 1010.0, -10.0, 101
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
-
-    def __init__(self):
-        super().__init__(1010.0, -10.0, 101)
-
-    def params(self):
-        return {}
 
 
 # ---------------------------------------------------------------- i.i.d. two-point linear losses
@@ -340,24 +374,22 @@ class TwoPointLinear(Problem):
 
     name = "two-point-linear"
     summary = "g_t = large w.p. p else small, i.i.d., on [−1, 1]"
-    param_help = {
-        "large": "the rare gradient",
-        "small": "the common gradient",
-        "p": "probability of the large gradient, in [0, 1]",
+    PARAMS = {
+        "large": Param(1010.0, real, "the rare gradient"),
+        "small": Param(-10.0, real, "the common gradient"),
+        "p": Param(0.01, real, "probability of the large gradient, in [0, 1]", lo=0.0, hi=1.0),
     }
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 0.5}
     stochastic = True
 
-    def __init__(self, large: float = 1010.0, small: float = -10.0, p: float = 0.01):
-        self._init_two_point(real("large", large), real("small", small), real("p", p, 0.0, 1.0))
+    def setup(self):
+        self._init_two_point(self.large, self.small, self.p)
 
     def _init_two_point(self, large: float, small: float, p: float) -> None:
+        """g_t = large w.p. p, else small (subclasses call this from ``setup`` with their own values)."""
         self.large, self.small, self.p = large, small, p
         self.mean = p * large + (1.0 - p) * small
         self.failure_level = 2 * abs(self.mean) if self.mean != 0 else None
-
-    def params(self):
-        return {"large": self.large, "small": self.small, "p": self.p}
 
     def _draw(self, rng, t0, n):
         return np.where(rng.random(n) < self.p, self.large, self.small)[:, None]

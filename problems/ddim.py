@@ -7,7 +7,9 @@ import numpy as np
 
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import Problem, blocked, integer, linear_comparator, prefix_sums, real
+from .base import Param, Problem, blocked, integer, linear_comparator, prefix_sums, real
+
+MAX_D = 10**6  # the largest dimension: a (B, d) state for every piece of a method
 
 
 class ScaledCoordinates(Problem):
@@ -25,26 +27,19 @@ class ScaledCoordinates(Problem):
 
     name = "scaled-coordinates"
     summary = "d independent linear coordinates, gradient scales spread over `decades` decades"
-    param_help = {
-        "d": "dimension",
-        "decades": "the scales s_j run from 1 down to 10^-decades",
-        "mu": "mean gradient (before scaling), alternating in sign",
-        "sigma": "noise standard deviation (before scaling)",
+    PARAMS = {
+        "d": Param(10, integer, "dimension", lo=1, hi=MAX_D),
+        "decades": Param(4.0, real, "the scales s_j run from 1 down to 10^-decades", lo=0.0),
+        "mu": Param(0.2, real, "mean gradient (before scaling), alternating in sign"),
+        "sigma": Param(1.0, real, "noise standard deviation (before scaling)", lo=0.0),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     stochastic = True
 
-    def __init__(self, d: int = 10, decades: float = 4.0, mu: float = 0.2, sigma: float = 1.0):
-        self.d = integer("d", d, lo=1)
-        self.decades = real("decades", decades, lo=0.0)
-        self.mu = real("mu", mu)
-        self.sigma = real("sigma", sigma, lo=0.0)
+    def setup(self):
         j = np.arange(self.d)
         self.scales = 10.0 ** (-self.decades * j / max(self.d - 1, 1))
         self.mean = self.scales * self.mu * (-1.0) ** j
-
-    def params(self):
-        return {"d": self.d, "decades": self.decades, "mu": self.mu, "sigma": self.sigma}
 
     def _draw(self, rng, t0, n):
         return self.mean + self.sigma * self.scales * rng.standard_normal((n, self.d))
@@ -75,23 +70,17 @@ class SparseGradients(Problem):
 
     name = "sparse-gradients"
     summary = "linear losses whose coordinate j is active w.p. j^-decay (AdaGrad's setting)"
-    param_help = {
-        "d": "dimension",
-        "decay": "coordinate j is active with probability j^-decay",
-        "mu": "E ε: the bias of an active coordinate's sign, in [−1, 1]",
+    PARAMS = {
+        "d": Param(100, integer, "dimension", lo=1, hi=MAX_D),
+        "decay": Param(1.5, real, "coordinate j is active with probability j^-decay", lo=0.0),
+        "mu": Param(0.2, real, "E ε: the bias of an active coordinate's sign, in [−1, 1]", lo=-1.0, hi=1.0),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     stochastic = True
 
-    def __init__(self, d: int = 100, decay: float = 1.5, mu: float = 0.2):
-        self.d = integer("d", d, lo=1)
-        self.decay = real("decay", decay, lo=0.0)
-        self.mu = real("mu", mu, -1.0, 1.0)
+    def setup(self):
         self.p = np.arange(1, self.d + 1, dtype=float) ** (-self.decay)
         self.mean = self.p * self.mu
-
-    def params(self):
-        return {"d": self.d, "decay": self.decay, "mu": self.mu}
 
     def _draw(self, rng, t0, n):
         active = rng.random((n, self.d)) < self.p
@@ -125,27 +114,20 @@ class StochasticQuadratic(Problem):
 
     name = "stochastic-quadratic"
     summary = "separable quadratics with random curvature and centre, curvatures spread by κ"
-    param_help = {
-        "d": "dimension",
-        "kappa": "condition number: curvatures h_j from 1 down to 1/kappa",
-        "center": "|c_j|, the minimiser's coordinates alternate in sign",
-        "sigma": "noise of the centre b_t",
+    PARAMS = {
+        "d": Param(10, integer, "dimension", lo=1, hi=MAX_D),
+        "kappa": Param(100.0, real, "condition number: curvatures h_j from 1 down to 1/kappa", lo=1.0),
+        "center": Param(0.5, real, "|c_j|, the minimiser's coordinates alternate in sign"),
+        "sigma": Param(1.0, real, "noise of the centre b_t", lo=0.0),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     stochastic = True
     linear = False
 
-    def __init__(self, d: int = 10, kappa: float = 100.0, center: float = 0.5, sigma: float = 1.0):
-        self.d = integer("d", d, lo=1)
-        self.kappa = real("kappa", kappa, lo=1.0)
-        self.center = real("center", center)
-        self.sigma = real("sigma", sigma, lo=0.0)
+    def setup(self):
         j = np.arange(self.d)
         self.h = self.kappa ** (-j / max(self.d - 1, 1))
         self.c = self.center * (-1.0) ** j
-
-    def params(self):
-        return {"d": self.d, "kappa": self.kappa, "center": self.center, "sigma": self.sigma}
 
     def _draw(self, rng, t0, n):
         a = self.h * rng.uniform(0.0, 2.0, (n, self.d))

@@ -42,28 +42,50 @@ def _read(path: str) -> np.ndarray:
                         f"problem file {path}: holds arrays {names}; name the sequence 'g' or keep one array"
                     )
                 return z[names[0]]
-        with open(path, encoding="utf-8") as fh:
-            lines = [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-        if lines and not _numeric_row(lines[0]):
-            lines = lines[1:]  # a header
-        rows = [[float(v) for v in ln.split(",")] for ln in lines]
-        if len({len(r) for r in rows}) > 1:
-            raise ValueError(f"problem file {path}: rows have different numbers of columns")
-        return np.array(rows, dtype=float)
+        return _read_csv(path)
     except ValueError as e:
         if str(e).startswith("problem file"):
             raise
-        raise ValueError(f"problem file {path}: unreadable ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise ValueError(f"problem file {path}: unreadable ({type(e).__name__}: {e})") from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"problem file {path}: unreadable as {suffix} ({first})") from None
+    except EOFError:
+        raise ValueError(f"problem file {path}: unreadable, it ends early (truncated, or not a {suffix} file)") from None
+    except zipfile.BadZipFile:
+        raise ValueError(f"problem file {path}: unreadable, not a valid .npz file (a zip of .npy arrays)") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"problem file {path}: not a text file (a .csv must be UTF-8 text)") from None
+    except OSError as e:
+        raise ValueError(f"problem file {path}: cannot be read ({e.strerror or e})") from None
 
 
-def _numeric_row(line: str) -> bool:
+def _read_csv(path: str) -> np.ndarray:
+    """Numbers separated by commas, a round per line; '#' comments, blank lines and a header line skipped."""
+    with open(path, encoding="utf-8") as fh:
+        lines = [(i, ln.strip()) for i, ln in enumerate(fh, 1) if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and not _numeric_row(lines[0][1]):
+        lines = lines[1:]  # a header
+    rows = []
+    for i, ln in lines:
+        try:
+            rows.append([float(v) for v in ln.split(",")])
+        except ValueError:
+            bad = next(v.strip() for v in ln.split(",") if not _is_number(v))
+            raise ValueError(f"problem file {path}: line {i}: {bad!r} is not a number") from None
+    if len({len(r) for r in rows}) > 1:
+        raise ValueError(f"problem file {path}: rows have different numbers of columns")
+    return np.array(rows, dtype=float)
+
+
+def _is_number(text: str) -> bool:
     try:
-        [float(v) for v in line.split(",")]
+        float(text)
         return True
     except ValueError:
         return False
+
+
+def _numeric_row(line: str) -> bool:
+    return all(_is_number(v) for v in line.split(","))
 
 
 class FileSequence(Problem):

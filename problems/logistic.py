@@ -21,7 +21,7 @@ import numpy as np
 
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import Problem, block_rng, blocked, choice, real
+from .base import Param, Problem, block_rng, blocked, choice, real
 
 WINDOW = 20
 
@@ -121,24 +121,20 @@ class OnlineLogistic(Problem):
 
     name = "logistic-goog"
     summary = "online logistic regression on matplotlib's goog.npz: is today a high-volume day? (N=1027, d=5)"
-    param_help = {
-        "order": "cyclic, shuffle (a permutation per epoch) or sample (i.i.d. uniform)",
-        "radius": "the feasible set is the box [−radius, radius]^5",
+    PARAMS = {
+        "order": Param("shuffle", choice, "cyclic, shuffle (a permutation per epoch) or sample (i.i.d. uniform)",
+                       options=("cyclic", "shuffle", "sample")),
+        "radius": Param(5.0, real, "the feasible set is the box [−radius, radius]^5", lo=0.0, lo_open=True),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     linear = False
 
-    def __init__(self, order: str = "shuffle", radius: float = 5.0):
-        self.order = choice("order", order, ("cyclic", "shuffle", "sample"))
-        self.radius = real("radius", radius, lo=0.0, lo_open=True)
+    def setup(self):
         self.X, self.y = goog_volume_data()
         self.N, self.d = self.X.shape
         self.stochastic = self.order != "cyclic"
         self._rows = np.hstack([self.X, self.y[:, None]])
         self._optimum: dict = {}
-
-    def params(self):
-        return {"order": self.order, "radius": self.radius}
 
     def default_domain(self):
         return Box(-self.radius, self.radius)

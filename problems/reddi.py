@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .base import CyclicLinear, TwoPointLinear, integer, real
+from .base import MAX_PATTERN, CyclicLinear, Param, TwoPointLinear, integer, real
 
 
 class ReddiThm1(CyclicLinear):
@@ -29,11 +29,10 @@ class ReddiThm1(CyclicLinear):
 
     name = "reddi-thm1"
     summary = "C·x if t mod 3 = 1 else −x on [−1, 1], C > 2 (Reddi et al. Theorem 1)"
-    param_help = {"C": "the large gradient, C > 2 (Reddi et al. Theorem 1)"}
+    PARAMS = {"C": Param(3.0, real, "the large gradient, C > 2 (Reddi et al. Theorem 1)", lo=2.0, lo_open=True)}
     suggested = {"beta1": 0.0, "beta2": 0.1, "schedule": "sqrt", "alpha": 0.47}
 
-    def __init__(self, C: float = 3.0):
-        self.C = real("C", C, lo=2.0, lo_open=True)
+    def setup(self):
         self._set_pattern([self.C, -1.0, -1.0])
         self.failure_level = 2 * (self.C - 2) / 3
         beta2 = 1.0 / (1.0 + self.C**2)
@@ -43,9 +42,6 @@ class ReddiThm1(CyclicLinear):
             "schedule": "sqrt",
             "alpha": round(math.sqrt(1.0 - beta2) / 2, 6),
         }
-
-    def params(self):
-        return {"C": self.C}
 
     def default_x0(self, domain):
         return domain.project(np.ones((1, self.d)))[0]
@@ -104,32 +100,27 @@ class ReddiThm2(CyclicLinear):
 
     name = "reddi-thm2"
     summary = "C·x if t mod C = 1 else −x on [−1, 1], C chosen from (β1, β2) (Reddi et al. Theorem 2)"
-    param_help = {
-        "beta1": "the β1 the instance defeats (needs β1 < √β2)",
-        "beta2": "the β2 the instance defeats",
-        "C": "the period and large gradient; default: the smallest even C meeting the theorem's conditions",
+    PARAMS = {
+        "beta1": Param(0.5, real, "the β1 the instance defeats (needs β1 < √β2)", lo=0.0, hi=1.0, hi_open=True),
+        "beta2": Param(0.8, real, "the β2 the instance defeats", lo=0.0, hi=1.0, hi_open=True),
+        "C": Param(None, integer, "the period and large gradient; default: the smallest even C meeting the "
+                   "theorem's conditions", lo=2, hi=MAX_PATTERN),
     }
     suggested = {"beta1": 0.5, "beta2": 0.8, "schedule": "sqrt", "alpha": 0.5}
 
-    def __init__(self, beta1: float = 0.5, beta2: float = 0.8, C: int | None = None):
-        self.beta1 = real("beta1", beta1, 0.0, 1.0, hi_open=True)
-        self.beta2 = real("beta2", beta2, 0.0, 1.0, hi_open=True)
+    def setup(self):
         if self.beta1 >= math.sqrt(self.beta2):
             raise ValueError(
                 f"beta1 must be < sqrt(beta2) = {math.sqrt(self.beta2):g} (Theorem 2), got {self.beta1:g}"
             )
-        if C is None or C == "" or C == "None":
-            self.C = thm2_period(self.beta1, self.beta2)
+        if self.C is None:
+            self.C = thm2_period(self.beta1, self.beta2, limit=MAX_PATTERN)
             self.C_rule = "smallest even C satisfying the conditions of Reddi et al.'s proof of Theorem 2"
         else:
-            self.C = integer("C", C, lo=2)
             self.C_rule = "given"
         self._set_pattern([float(self.C)] + [-1.0] * (self.C - 1))
         self.failure_level = 2.0 / self.C
         self.suggested = {"beta1": self.beta1, "beta2": self.beta2, "schedule": "sqrt", "alpha": 0.5}
-
-    def params(self):
-        return {"beta1": self.beta1, "beta2": self.beta2, "C": self.C}
 
     def notes(self):
         if self.C_rule == "given":
@@ -152,21 +143,19 @@ class ReddiThm3(TwoPointLinear):
 
     name = "reddi-thm3"
     summary = "C·x w.p. (1+δ)/(C+1) else −x on [−1, 1] (Reddi et al. Theorem 3, stochastic)"
-    param_help = {"C": "the rare large gradient, C > 0", "delta": "E f(x) = δx; the failure level is 2δ"}
+    PARAMS = {
+        "C": Param(101.0, real, "the rare large gradient, C > 0", lo=0.0, lo_open=True),
+        "delta": Param(0.2, real, "E f(x) = δx; the failure level is 2δ"),
+    }
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 1.0}
 
-    def __init__(self, C: float = 101.0, delta: float = 0.2):
-        self.C = real("C", C, lo=0.0, lo_open=True)
-        self.delta = real("delta", delta)
+    def setup(self):
         p = (1.0 + self.delta) / (self.C + 1.0)
         if not 0.0 <= p <= 1.0:
             raise ValueError(
                 f"p = (1 + delta)/(C + 1) must be in [0, 1], got {p:g} (C={self.C:g}, delta={self.delta:g})"
             )
         self._init_two_point(self.C, -1.0, p)
-
-    def params(self):
-        return {"C": self.C, "delta": self.delta}
 
 
 class ReddiStochastic(TwoPointLinear):
@@ -181,11 +170,6 @@ class ReddiStochastic(TwoPointLinear):
 
     name = "reddi-stochastic"
     summary = "1010x w.p. 0.01 else −10x on [−1, 1] (Reddi et al. Figure 1, stochastic)"
-    param_help = {}
+    PARAMS = {}
+    large, small, p = 1010.0, -10.0, 0.01
     suggested = {"beta1": 0.9, "beta2": 0.99, "schedule": "sqrt", "alpha": 1.0}
-
-    def __init__(self):
-        self._init_two_point(1010.0, -10.0, 0.01)
-
-    def params(self):
-        return {}

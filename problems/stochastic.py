@@ -9,7 +9,18 @@ import numpy as np
 
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import CyclicLinear, Problem, TwoPointLinear, blocked, choice, integer, prefix_sums, real
+from .base import (
+    MAX_PATTERN,
+    CyclicLinear,
+    Param,
+    Problem,
+    TwoPointLinear,
+    blocked,
+    choice,
+    integer,
+    prefix_sums,
+    real,
+)
 
 
 class AdaBoundSmallLR(CyclicLinear):
@@ -33,16 +44,13 @@ class AdaBoundSmallLR(CyclicLinear):
 
     name = "adabound-small-lr"
     summary = "−x at t mod C = 1, 2x at t mod C = 2, 0 otherwise, on [−1, 1] (Luo et al. 2019, Section 3)"
-    param_help = {"C": "the period, C >= 3; Adam with β1 = 0 fails when β2^(C−2) < 1/16"}
+    PARAMS = {"C": Param(60, integer, "the period, C >= 3; Adam with β1 = 0 fails when β2^(C−2) < 1/16",
+                         lo=3, hi=MAX_PATTERN)}
     suggested = {"beta1": 0.0, "beta2": 0.9, "schedule": "sqrt", "alpha": 0.1}
 
-    def __init__(self, C: int = 60):
-        self.C = integer("C", C, lo=3)
+    def setup(self):
         self._set_pattern([-1.0, 2.0] + [0.0] * (self.C - 2))
         self.failure_level = 2.0 / self.C
-
-    def params(self):
-        return {"C": self.C}
 
     def default_x0(self, domain):
         return domain.project(np.ones((1, self.d)))[0]
@@ -78,15 +86,11 @@ class AdoptToy(TwoPointLinear):
 
     name = "adopt-toy"
     summary = "k²x w.p. 1/k else −kx on [−1, 1] (Taniguchi et al. 2024, ADOPT)"
-    param_help = {"k": "the scale k >= 1 (E f = x; the noise grows like k³)"}
+    PARAMS = {"k": Param(10.0, real, "the scale k >= 1 (E f = x; the noise grows like k³)", lo=1.0)}
     suggested = {"beta1": 0.9, "beta2": 0.9, "schedule": "sqrt", "alpha": 0.5}
 
-    def __init__(self, k: float = 10.0):
-        self.k = real("k", k, lo=1.0)
+    def setup(self):
         self._init_two_point(self.k**2, -self.k, 1.0 / self.k)
-
-    def params(self):
-        return {"k": self.k}
 
 
 class ZhangDivergence(Problem):
@@ -113,23 +117,21 @@ class ZhangDivergence(Problem):
 
     name = "zhang-divergence"
     summary = "unconstrained n-component example where Adam diverges for small β2 (Zhang et al. 2022)"
-    param_help = {
-        "n": "number of component functions, n >= 3",
-        "a": "the weight of the small components, a > 0 (default 1/(n−1)²)",
-        "order": "cyclic (i_t = (t−1) mod n) or sample (i.i.d. uniform)",
+    PARAMS = {
+        "n": Param(10, integer, "number of component functions, n >= 3", lo=3, hi=MAX_PATTERN),
+        "a": Param(None, real, "the weight of the small components, a > 0 (default 1/(n−1)²)", lo=0.0,
+                   lo_open=True),
+        "order": Param("cyclic", choice, "cyclic (i_t = (t−1) mod n) or sample (i.i.d. uniform)",
+                       options=("cyclic", "sample")),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     linear = False
 
-    def __init__(self, n: int = 10, a: float | None = None, order: str = "cyclic"):
-        self.n = integer("n", n, lo=3)
-        self.a = 1.0 / (self.n - 1) ** 2 if a is None or a == "None" else real("a", a, lo=0.0, lo_open=True)
-        self.order = choice("order", order, ("cyclic", "sample"))
+    def setup(self):
+        if self.a is None:
+            self.a = 1.0 / (self.n - 1) ** 2
         self.stochastic = self.order == "sample"
         self.weights = np.array([1.0 + (self.n - 1) * self.a] + [-self.a] * (self.n - 1))
-
-    def params(self):
-        return {"n": self.n, "a": self.a, "order": self.order}
 
     def default_domain(self):
         return Unconstrained()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from problems.base import Problem
+from oco.problems.base import Problem
 
 
 class Sequence(Problem):

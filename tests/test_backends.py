@@ -7,7 +7,7 @@ import pytest
 
 import oco
 from oco.methods import conventions_of
-from problems.base import PeriodicLinear, Problem
+from oco.problems.base import PeriodicLinear, Problem
 
 ROWS = [(n, c) for n in oco.method_names() for c in conventions_of(n)]
 BACKENDS = [b for b in ("numba", "torch") if importlib.util.find_spec(b)]
@@ -128,6 +128,45 @@ def test_numba_threads_and_fused_kernel_match(monkeypatch, threads):
 def test_unknown_backend_is_rejected():
     with pytest.raises(ValueError, match="backend"):
         oco.simulate(PeriodicLinear(), "adam", T=10, backend="jax")
+
+
+def test_the_registry_drives_the_backend_lists():
+    """Every registered backend (and "auto") is in oco.BACKENDS, the config's list and ``oco list``."""
+    from typer.testing import CliRunner
+
+    from oco import backends, cli, config
+
+    lines = CliRunner().invoke(cli.app, ["list"]).stdout.splitlines()
+    listed = [line.split()[0] for line in lines[lines.index("backends (--backend):") + 1:]]
+    assert listed == list(oco.api.BACKENDS) == list(config.backends()) == ["auto", *backends.REGISTRY]
+
+
+@pytest.mark.parametrize("name, needs", [("torch", "PyTorch: pip install torch"), ("numba", "numba: pip install numba")])
+def test_a_backend_that_cannot_be_imported_is_a_clear_error(monkeypatch, name, needs):
+    from oco.backends import REGISTRY
+
+    monkeypatch.setattr(REGISTRY[name], "importable", lambda: False)
+    with pytest.raises(ValueError, match=f"the {name} backend needs {needs}"):
+        oco.simulate(PeriodicLinear(), "adam", T=10, backend=name)
+    assert oco.simulate(PeriodicLinear(), "adam", T=10).T == 10  # auto still runs, on numpy
+
+
+def test_numba_falls_back_to_numpy_with_a_notice(capsys):
+    """A problem numba cannot run (not linear) runs on NumPy, with one line on stderr saying why."""
+    from oco.backends import REGISTRY, is_linear
+
+    class Quadratic(Sequence):
+        linear = False
+
+        def loss_grad(self, x, data):
+            return 0.5 * np.sum(data * x * x, axis=-1), data * x
+
+    p = Quadratic(np.abs(np.random.default_rng(0).normal(size=(20, 2))))
+    assert not is_linear(p) and is_linear(PeriodicLinear())
+    assert REGISTRY["numba"].supports(p, oco.Box()) is not None
+    got = oco.simulate(p, "adam", T=20, backend="numba")
+    assert "the numba backend cannot run this" in capsys.readouterr().err
+    np.testing.assert_array_equal(got.x_final, oco.simulate(p, "adam", T=20, backend="numpy").x_final)
 
 
 # rows whose rounds split differently (see numba_kernel._phases): state recurrences then elementwise then the

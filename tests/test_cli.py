@@ -7,19 +7,17 @@ import csv
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import cli
+from oco import cli
 import oco
-import problems
+from oco import problems
 from oco import experiments
 
 runner = CliRunner()
-REPO = Path(__file__).resolve().parents[1]
 
 
 def invoke(*args: str, ok: bool = True):
@@ -36,11 +34,11 @@ def run_json(*args: str) -> dict:
 
 
 # ---------------------------------------------------------------- import cost
-def test_help_imports_no_heavy_packages():
+def test_help_imports_no_heavy_packages(tmp_path):
     """`oco --help` must stay fast: importing the CLI loads none of numpy, matplotlib, scipy, torch."""
-    code = ("import sys, cli; heavy = [m for m in ('numpy', 'matplotlib', 'scipy', 'torch') if m in sys.modules];"
+    code = ("import sys, oco.cli; heavy = [m for m in ('numpy', 'matplotlib', 'scipy', 'torch') if m in sys.modules];"
             "print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
@@ -52,7 +50,7 @@ def test_help():
 
 # ---------------------------------------------------------------- list and show
 def test_list_has_every_method_problem_convention_and_experiment():
-    import problems
+    from oco import problems
 
     out = invoke("list").stdout
     lines = out.splitlines()
@@ -299,7 +297,7 @@ BAD = {
     "grid without =": (["sweep", "--grid", "beta1", "--out", "{out}"], "--grid expects NAME=SPEC"),
     "grid two parts": (["sweep", "--grid", "beta1=0:1", "--out", "{out}"], "start:stop:num"),
     "grid not numbers": (["sweep", "--grid", "beta1=a:b:3", "--out", "{out}"], "start:stop:num"),
-    "grid num 0": (["sweep", "--grid", "beta1=0:0.5:0", "--out", "{out}"], "num must be >= 1"),
+    "grid num 0": (["sweep", "--grid", "beta1=0:0.5:0", "--out", "{out}"], "num must be in [1, 10^7]"),
     "grid empty item": (["sweep", "--grid", "beta1=0.1,,0.2", "--out", "{out}"], "comma list"),
     "grid unknown axis": (["sweep", "--grid", "beta3=0.1", "--out", "{out}"], "did you mean 'beta2'"),
     "grid value out of range": (["sweep", "--grid", "beta1=0.5,1.5", "--out", "{out}"], "beta1 must be in [0, 1)"),
@@ -309,6 +307,40 @@ BAD = {
     "show unknown": (["show", "nothing-like-it"], "no method, problem or experiment"),
     "plot not a folder": (["plot", "{out}"], "not an oco run or sweep folder"),
     "reproduce unknown": (["reproduce", "reddi-fig2"], "unknown experiment"),
+    # numbers beyond float or int64
+    "param beyond float": (["run", "reddi-thm1", "--param", "C=" + "9" * 400], "C must be a finite number"),
+    "int param beyond float": (["run", "adabound-small-lr", "--param", "C=" + "9" * 400], "C must be a finite integer"),
+    "set int infinite": (["run", "--set", "sgdr_t0=inf"], "sgdr_t0 must be an integer in [1, 2^53]"),
+    "set int huge": (["run", "--set", "sgdr_mult=1e300"], "sgdr_mult must be an integer in [1, 2^53]"),
+    "set beyond float": (["run", "--set", "sgdr_t0=" + "9" * 400], "sgdr_t0 must be an integer in [1, 2^53]"),
+    "T 10^30": (["run", "--T", "1" + "0" * 30], "--T must be at most 10^12"),
+    "T 2^63": (["run", "--T", str(2**63)], "--T must be at most 10^12"),
+    "seed beyond int64": (["run", "--seed", str(10**20), "--seeds", "2"], "2^63 − 1"),
+    "seeds past int64": (["run", "--seed", str(2**63 - 1), "--seeds", "2"], "2^63 − 1"),
+    "alpha beyond float": (["run", "--alpha", "1e400"], "alpha must be > 0"),
+    # sizes with no upper bound: refused up front, saying what they would need
+    "period 1e12": (["run", "adabound-small-lr", "--param", "C=1e12"], "C must be an integer <= 100000000"),
+    "dimension 1e12": (["run", "scaled-coordinates", "--param", "d=1e12"], "d must be an integer <= 1000000"),
+    "grid axis 1e12": (["sweep", "--grid", "beta1=0:0.9:1000000000000", "--out", "{out}"], "num must be in"),
+    "seeds 1e11": (["run", "--seeds", "100000000000"], "--seeds must be at most 10^7"),
+    "batch memory": (["run", "scaled-coordinates", "--param", "d=100000", "--seeds", "100000"], "of memory"),
+    "sweep memory": (["sweep", "--grid", "beta1=0:0.9:3000", "--grid", "beta2=0.9:0.999:3000", "--out", "{out}"],
+                     "of memory"),
+    # an --out that cannot be written: refused before computing
+    "out under a file": (["run", "--out", "{file}/x"], "is a file, not a folder"),
+    "sweep out under a file": (["sweep", "--grid", "beta1=0.5", "--out", "{file}/x"], "is a file, not a folder"),
+    "out under /proc": (["run", "--out", "/proc/oco-test/x"], "cannot write in /proc"),
+    "reproduce out under a file": (["reproduce", "reddi-thm1", "--out", "{file}/x"], "is a file, not a folder"),
+    # empty strings are not defaults
+    "empty problem": (["run", ""], "PROBLEM is empty"),
+    "empty domain": (["run", "--domain", ""], "--domain is empty"),
+    "empty out": (["run", "--out", ""], "--out is empty"),
+    "empty sweep out": (["sweep", "--grid", "beta1=0.5", "--out", ""], "--out is empty"),
+    "empty reproduce out": (["reproduce", "reddi-thm1", "--out", ""], "--out is empty"),
+    "empty plot folder": (["plot", ""], "FOLDER is empty"),
+    "empty method": (["run", "-m", ""], "the method is empty"),
+    "empty backend": (["run", "--backend", ""], "unknown backend ''"),
+    "empty param value": (["run", "reddi-thm1", "--param", "C="], "--param expects KEY=VALUE"),
 }
 
 
@@ -316,9 +348,11 @@ BAD = {
 def test_bad_input_one_line_exit_2_nothing_written(case, tmp_path):
     args, needle = BAD[case]
     out = tmp_path / "out"
-    args = [a.replace("{out}", str(out)) for a in args]
+    (tmp_path / "file").write_text("a file, not a folder")
+    args = [a.replace("{out}", str(out)).replace("{file}", str(tmp_path / "file")) for a in args]
     if args[0] == "run":
-        args = [*args, "--T", "5", "--out", str(out)] if "--T" not in args else [*args, "--out", str(out)]
+        args = [*args, "--T", "5"] if "--T" not in args else args
+        args = [*args, "--out", str(out)] if "--out" not in args else args
     r = invoke(*args, ok=False)
     assert r.exit_code == 2, (r.stdout, r.stderr, r.exception)
     assert r.stdout == ""

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import cli
+from oco import cli
 from oco import config, io
 from oco import distributed as dist
-from oco import sweep as sw
+from oco import sweeps as sw
 
 GRID = {"beta1": [0.0, 0.5, 0.9], "beta2": [0.9, 0.99]}
 # a backend other than NumPy's for the workers to use: torch (imported in a second; numba compiles for many)

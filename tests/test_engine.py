@@ -8,7 +8,7 @@ from sequences import Sequence
 
 import oco
 from oco.projections import Ball, Box, Unconstrained
-from problems.base import PeriodicLinear
+from oco.problems.base import PeriodicLinear
 
 REDDI = dict(beta1=0.9, beta2=0.99, schedule="sqrt")
 
@@ -290,9 +290,25 @@ def test_equal_weights_give_the_euclidean_ball_projection():
 
 
 def test_sgdr_schedule_restarts():
-    from oco.schedules import step_size
+    from oco.methods import step_size
 
     h = {"alpha": np.array([[1.0]]), "schedule": "sgdr", "sgdr_t0": 4, "sgdr_mult": 2.0, "alpha_min": 0.0}
     a = [float(step_size(h, t)[0, 0]) for t in range(1, 14)]
     np.testing.assert_allclose(a[:4], [1.0, 0.5 + 0.5 * math.cos(math.pi / 4), 0.5, 0.5 - 0.5 * math.cos(math.pi / 4)])
     assert a[4] == 1.0 and a[12] == 1.0  # restarts at t = 5 and t = 5 + 8
+
+
+def test_a_miswired_row_is_refused_when_built():
+    """A row whose piece reads a name nothing binds (here ψ before its state exists) raises at construction,
+    naming the row, instead of a KeyError at run time."""
+    from oco.methods import Hyper, Method, P, pieces
+
+    hypers = {"alpha": Hyper(0.1, "positive"), "beta2": Hyper(0.9, "beta")}
+    with pytest.raises(TypeError, match=r"method typo:paper: piece P\(ema_sq, 'v=V'\) reads v\b"):
+        Method("typo", "paper", P(pieces.heavy_ball, "m d"), P(pieces.ema_sq, "v=V"), P(pieces.root, "eta"),
+               state={"m": 0.0}, hypers={**hypers, "momentum": Hyper(0.0, "nonneg"),
+                                         "dampening": Hyper(0.0, "beta"), "nesterov": Hyper(False, "bool")})
+    with pytest.raises(TypeError, match=r"piece P\(descend, .xhat.\) reads eta, which nothing"):
+        Method("typo", "paper", P(pieces.heavy_ball, "m d"), None, P(pieces.constant_rate, "rate"),
+               state={"m": 0.0}, hypers={"alpha": Hyper(0.1, "positive"), "momentum": Hyper(0.0, "nonneg"),
+                                         "dampening": Hyper(0.0, "beta"), "nesterov": Hyper(False, "bool")})

@@ -14,9 +14,9 @@ import pytest
 from scipy.optimize import minimize, minimize_scalar
 
 import oco
-import problems
+from oco import problems
 from oco.projections import Ball, Box, Unconstrained
-from problems import (
+from oco.problems import (
     PROBLEMS,
     AdaBoundSmallLR,
     AdoptToy,
@@ -33,8 +33,8 @@ from problems import (
     linear_sums,
     load_file,
 )
-from problems.logistic import minimize_weighted_logistic
-from problems.reddi import thm2_conditions, thm2_period
+from oco.problems.logistic import minimize_weighted_logistic
+from oco.problems.reddi import thm2_conditions, thm2_period
 
 
 def window_rate(r, i=slice(None)):
@@ -527,7 +527,7 @@ def test_weighted_logistic_minimizer_meets_the_kkt_conditions_on_a_box():
     c = np.random.default_rng(3).integers(0, 3, p.N).astype(float)
     c[:20] = 0
     value, x = minimize_weighted_logistic(p.X, p.y, c, Box(-0.3, 0.3))
-    from problems.logistic import logistic_loss_grad
+    from oco.problems.logistic import logistic_loss_grad
 
     g = logistic_loss_grad(x, p.X, p.y, c)[1] / c.sum()
     free = np.abs(np.abs(x) - 0.3) > 1e-9
@@ -588,7 +588,7 @@ def test_npz_and_csv_files_and_the_users_domain(tmp_path):
         ("empty.csv", "", "empty"),
         ("garbage.npy", b"this is not an npy file", "unreadable"),
         ("garbage.npz", b"PK not a zip", "unreadable"),
-        ("words.csv", "a,b\nc,d\n", "unreadable"),
+        ("words.csv", "a,b\nc,d\n", "line 2: 'c' is not a number"),
         ("ragged.csv", "1,2\n3\n", "columns"),
         ("strings.npy", np.array(["a", "b"]), "numeric"),
         ("two.npz", {"a": np.zeros(3), "b": np.ones(3)}, "'g'"),
@@ -667,5 +667,5 @@ def test_integer_parameters_accept_floats_and_strings_from_the_cli():
 
 
 def test_problems_module_exports():
-    for name in ("get_problem", "load_file", "PROBLEMS", "Problem", "blocked", "block_rng", "BLOCK"):
+    for name in ("get_problem", "load_file", "PROBLEMS", "Problem", "blocked", "block_rng", "DRAW_BLOCK"):
         assert hasattr(problems, name)

@@ -11,7 +11,7 @@ from sequences import Sequence
 
 import oco
 from oco.projections import Ball, Box
-from problems.base import PeriodicLinear, Problem, linear_sums
+from oco.problems.base import PeriodicLinear, Problem, linear_sums
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

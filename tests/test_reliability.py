@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import oco
-from cli import app
+from oco.cli import app
 
 SWEEP = ["sweep", "reddi-stochastic", "-m", "adam", "--grid", "beta1=0:0.9:4", "--grid", "beta2=0.9,0.99,0.999",
          "--seeds", "2", "--T", "20000", "--alpha", "0.5", "--schedule", "sqrt", "--shard-size", "3",
@@ -22,7 +21,7 @@ SWEEP = ["sweep", "reddi-stochastic", "-m", "adam", "--grid", "beta1=0:0.9:4", "
 
 
 def oco_cmd(*args):
-    return [sys.executable, "-c", "import cli; cli.main()", *args]
+    return [sys.executable, "-m", "oco", *args]
 
 
 def run_ok(args, cwd):
@@ -34,7 +33,7 @@ def run_ok(args, cwd):
 def test_sigkilled_sweeps_resume_byte_identical(tmp_path):
     """Kill `oco sweep` with SIGKILL at random moments, resume each time: the final sweep.csv is the
     uninterrupted run's, byte for byte, and no finished shard is computed twice."""
-    root = Path(__file__).resolve().parents[1]
+    root = tmp_path  # not the repository: its source tree would shadow the installed package
     run_ok([*SWEEP, "--out", str(tmp_path / "ref"), "--no-plot"], root)
     ref = (tmp_path / "ref" / "sweep.csv").read_bytes()
 
@@ -110,7 +109,7 @@ def test_bad_input_leaves_no_output_folder(tmp_path, bad):
 
 def test_huge_and_tiny_gradients_neither_overflow_nor_underflow():
     """1e150 and 1e-150: g² stays finite and normal, so paper-form Adam runs exactly as at scale 1."""
-    from problems.base import PeriodicLinear
+    from oco.problems.base import PeriodicLinear
 
     ref = oco.simulate(PeriodicLinear(1010, -10, 101), "adam", T=3000, alpha=0.5, beta1=0.9, beta2=0.99)
     for c in (1e150, 1e-150):

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import oco
-import problems
+from oco import problems
 from oco import config, io, plots
-from oco import sweep as sw
+from oco import sweeps as sw
 
 
 def make(grid, methods=("adam",), T=60, seeds=2, shard_size=None, **kw):
@@ -50,7 +50,7 @@ def test_grid_spec_errors(spec):
 
 
 def test_grid_points_first_axis_slowest():
-    assert config.grid_points({"a": [1, 2], "b": [3, 4, 5]})[:4] == [(1, 3), (1, 4), (1, 5), (2, 3)]
+    assert sw.grid_points({"a": [1, 2], "b": [3, 4, 5]})[:4] == [(1, 3), (1, 4), (1, 5), (2, 3)]
 
 
 # ---------------------------------------------------------------- shards and resume
@@ -190,8 +190,8 @@ def test_beta_curve_drawn_on_beta_axes():
 
 def test_sweep_with_d_dimensional_problem(tmp_path, monkeypatch):
     """x_final gets one column per coordinate when d > 1."""
-    import problems
-    from problems.base import Problem
+    from oco import problems
+    from oco.problems.base import Problem
 
     class TwoD(Problem):
         name = "test-2d"
@@ -253,6 +253,6 @@ def test_check_out_dir(tmp_path):
 
 
 def test_diff_configs_names_the_first_difference():
-    assert config.diff_configs({"a": 1, "b": {"c": 2}}, {"a": 1, "b": {"c": 2}}) is None
-    assert config.diff_configs({"a": 1, "b": {"c": 3}}, {"a": 1, "b": {"c": 2}}) == "b.c is 3 here but 2 there"
-    assert "absent there" in config.diff_configs({"a": 1, "z": 0}, {"a": 1})
+    assert sw.diff_configs({"a": 1, "b": {"c": 2}}, {"a": 1, "b": {"c": 2}}) is None
+    assert sw.diff_configs({"a": 1, "b": {"c": 3}}, {"a": 1, "b": {"c": 2}}) == "b.c is 3 here but 2 there"
+    assert "absent there" in sw.diff_configs({"a": 1, "z": 0}, {"a": 1})

@@ -27,7 +27,7 @@ torch = pytest.importorskip("torch")
 
 import oco
 from oco.methods import get_method
-from problems.base import Problem
+from oco.problems.base import Problem
 
 TOL = 1e-10
 T = 300

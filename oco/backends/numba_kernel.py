@@ -11,7 +11,7 @@ twice by hand) and two functions:
     kernel(t0, n, G, ...)   the rounds t0..t0+n−1 for a slice of the batch, in one of three forms:
 
     fused, by round (d = 1, many configurations; the sweeps):
-        for each block of ``BLOCK`` configurations:
+        for each block of ``CONFIG_BLOCK`` configurations:
             for each round:  for each configuration of the block:      (LLVM vectorises across the block)
                 the per-configuration clock, g, φ, ψ, η, x̂, projection, loss (compensated), diagnostics
         First without the divergence masks; if any value comes out non-finite, the block starts over from
@@ -45,7 +45,7 @@ import numpy as np
 from .. import projections, schedules
 from ..methods import Method, ops, pieces
 
-BLOCK = 128
+CONFIG_BLOCK = 128  # configurations a kernel block holds (vectorised across them)
 TILE = 256  # rounds per tile of the split form
 CONFIG_ORDER_BELOW = 8  # fewer configurations than this run configuration by configuration
 CHUNK = 1 << 16
@@ -236,14 +236,14 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     copies = [
         *[f"{v}_ = {v}[lo:hi].copy()" for v in per_config],
         *[f"H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
-        *[f"c_{c} = np.empty({BLOCK})" for c in cnames],
+        *[f"c_{c} = np.empty({CONFIG_BLOCK})" for c in cnames],
         *[f"c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
     ]
     body += [
-        f"nb = (B + {BLOCK} - 1) // {BLOCK}",
+        f"nb = (B + {CONFIG_BLOCK} - 1) // {CONFIG_BLOCK}",
         "for blk in range(nb):",
-        f"    lo = blk * {BLOCK}",
-        f"    hi = min(B, lo + {BLOCK})",
+        f"    lo = blk * {CONFIG_BLOCK}",
+        f"    hi = min(B, lo + {CONFIG_BLOCK})",
         "    nbk = hi - lo",
         *["    " + ln for ln in copies],
     ]
@@ -376,7 +376,7 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
         # the block starts over from its copies (the caller's arrays are untouched until the write-back)
         # with them
         return out + [
-            f"gb = np.empty({BLOCK})",
+            f"gb = np.empty({CONFIG_BLOCK})",
             "fast = True",
             "for ii in range(nbk):",
             "    fast = fast & active_[ii]",
@@ -452,12 +452,12 @@ def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, 
         *[f"S_{s}_ = np.ascontiguousarray(S_{s}[lo:hi].T)" for s in state],
         "x_ = np.ascontiguousarray(X[lo:hi].T)",
         "prev_ = np.ascontiguousarray(prev_eta[lo:hi].T)",
-        f"xh = np.empty((d, {BLOCK}))",
-        f"et = np.empty((d, {BLOCK}))",
-        f"loss = np.empty({BLOCK})",
-        f"gb = np.empty({BLOCK})",
-        f"ok = np.empty({BLOCK}, dtype=np.bool_)",
-        f"up = np.empty({BLOCK}, dtype=np.bool_)",
+        f"xh = np.empty((d, {CONFIG_BLOCK}))",
+        f"et = np.empty((d, {CONFIG_BLOCK}))",
+        f"loss = np.empty({CONFIG_BLOCK})",
+        f"gb = np.empty({CONFIG_BLOCK})",
+        f"ok = np.empty({CONFIG_BLOCK}, dtype=np.bool_)",
+        f"up = np.empty({CONFIG_BLOCK}, dtype=np.bool_)",
         "xr = np.empty(d)",
         "for k in range(n):",
         "    t = t0 + k",
@@ -564,19 +564,11 @@ def load(source: str):
     return module
 
 
-def importable() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def supports(problem, domain) -> str | None:
     """Why this backend cannot run the problem (None when it can)."""
-    from problems.base import Problem
+    from . import is_linear
 
-    if not getattr(problem, "linear", False) or type(problem).loss_grad is not Problem.loss_grad:
+    if not is_linear(problem):
         return f"problem {problem.name!r} is not a linear loss sequence"
     if domain.kind not in ("box", "ball", "none"):
         return f"domain {domain.kind!r}"
@@ -584,8 +576,21 @@ def supports(problem, domain) -> str | None:
 
 
 def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
-    """The numba counterpart of ``oco.engine.run``: same arguments, same Result."""
-    from ..engine import finish, init_env
+    """The numba counterpart of ``oco.engine.run``: same arguments, same Result. A piece numba cannot compile
+    (a user's, outside the subset numba supports) raises ``CompileError`` before any round has run."""
+    import numba
+
+    from . import CompileError
+
+    try:
+        return _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress)
+    except (numba.core.errors.NumbaError, OSError) as e:  # OSError: a piece whose source inspect cannot read
+        first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
+        raise CompileError(first[:200]) from None
+
+
+def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
+    from ..engine import Tallies, Traces, finish, init_env
     from ..result import LR_QUANTILES
 
     B, d = x0.shape
@@ -631,9 +636,9 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     # threads: contiguous slices of whole blocks, one per core (each configuration's arithmetic is the same
     # whatever slice it is in, so the results do not depend on the number of threads)
     n_threads = int(os.environ.get("OCO_NUMBA_THREADS", os.cpu_count() or 1))
-    n_blocks = math.ceil(B / BLOCK)
+    n_blocks = math.ceil(B / CONFIG_BLOCK)
     n_threads = max(1, min(n_threads, n_blocks))
-    per = math.ceil(n_blocks / n_threads) * BLOCK
+    per = math.ceil(n_blocks / n_threads) * CONFIG_BLOCK
     slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
     uh, ucs, uouts = layout(method, h, same)
     UC = np.array([float(method.cstate[c]) for c in ucs] + [0.0])
@@ -692,5 +697,5 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     if pool is not None:
         pool.shutdown()
     ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
-    return finish(problem, method, h, seeds, T, X, domain, checkpoints, cum + comp, active, div_at, gneg,
-                  lrmin, lrmax, ck_loss, ck_x, ck_lr)
+    tallies = Tallies(cum, comp, active, div_at, gneg, lrmin, lrmax)
+    return finish(problem, method, h, seeds, T, X, domain, checkpoints, tallies, Traces(ck_loss, ck_x, ck_lr))

@@ -1,6 +1,8 @@
-"""The torch backend: the engine loop of ``oco.engine`` on torch tensors (float64), on CUDA when a GPU is
-present (or ``OCO_TORCH_DEVICE``), on the CPU otherwise. The pieces are the table's own, rebound to torch
-operations (``oco.methods.rebind``); results agree with the NumPy engine to round-off.
+"""The torch backend: the engine's loop (``oco.engine.run_with``) on torch tensors (float64), on CUDA when a
+GPU is present (or ``OCO_TORCH_DEVICE``), on the CPU otherwise; results agree with the NumPy engine to
+round-off. What is torch's own (``TorchArrays``): the device and the tensors, the table's pieces rebound to
+torch operations (``oco.methods.rebind``), the box projection on tensors, and linear losses f_t(x) = ⟨g_t, x⟩
+computed on the device (other problems' ``loss_grad`` and the ball's projection run in NumPy).
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import os
 
 import numpy as np
 
+from ..engine import Arrays, round_pieces, run_with
 from ..methods import ops, pieces
+from ..projections import Ball, Box
+from . import is_linear
 
 
 def _device(torch):
@@ -51,89 +56,74 @@ def _namespace(torch) -> dict:
     return ns
 
 
+class TorchArrays(Arrays):
+    """The engine's array library on float64 torch tensors on one device."""
+
+    def __init__(self, torch, device):
+        self.torch, self.device = torch, device
+        self.ns = _namespace(torch)
+        self.where, self.isfinite, self.absolute = torch.where, torch.isfinite, torch.abs
+        self.minimum, self.maximum = torch.minimum, torch.maximum
+
+    def asarray(self, a):
+        a = np.array(a)  # a copy: the tensor shares no memory with the caller's (maybe read-only) array
+        dtype = self.torch.float64 if a.dtype.kind == "f" else None
+        return self.torch.as_tensor(a, dtype=dtype, device=self.device)
+
+    def numpy(self, a) -> np.ndarray:
+        return a.cpu().numpy()
+
+    def copy(self, a):
+        return a.clone()
+
+    def broadcast_to(self, a, shape):
+        torch = self.torch
+        return torch.broadcast_to(torch.as_tensor(a, dtype=torch.float64, device=self.device), shape)
+
+    def all_rows(self, a):
+        return a.all(dim=1)
+
+    def any_rows(self, a):
+        return a.any(dim=1)
+
+    def min_rows(self, a):
+        return a.amin(dim=1)
+
+    def max_rows(self, a):
+        return a.amax(dim=1)
+
+    def pieces(self, method, h) -> tuple[list, list]:
+        clock, update = round_pieces(method, h)
+        return [p.rebind(self.ns) for p in clock], [p.rebind(self.ns) for p in update]
+
+    def losses(self, problem, data, seed_index):
+        if not is_linear(problem):  # the problem's own loss_grad, in NumPy
+            return lambda j, x: tuple(map(self.asarray, problem.loss_grad(self.numpy(x), data[seed_index, j])))
+        G, rows = self.asarray(data), self.asarray(seed_index)  # the chunk goes to the device once
+
+        def linear(j, x):
+            g = G[rows, j].reshape(x.shape)
+            return (g * x).sum(dim=-1), g
+
+        return linear
+
+    def projection(self, domain, d):
+        if isinstance(domain, Box):  # coordinate clipping, whatever the weights
+            lo, hi = (self.asarray(np.broadcast_to(np.asarray(b, float), (d,))) for b in (domain.lo, domain.hi))
+            return lambda xhat, eta: self.torch.minimum(self.torch.maximum(xhat, lo), hi)
+        if isinstance(domain, Ball):
+            return lambda xhat, eta: self.asarray(domain.project(self.numpy(xhat), self.numpy(1.0 / eta)))
+        return lambda xhat, eta: xhat
+
+
+def supports(problem, domain) -> str | None:
+    """The torch backend runs every problem on every domain (the backend registry asks)."""
+    return None
+
+
 def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     """The torch counterpart of ``oco.engine.run``: same arguments, same Result."""
     import torch
 
-    from ..engine import CHUNK, apply_round, finish, init_env, round_pieces
-    from ..projections import Ball, Box
-    from ..result import LR_QUANTILES
-
-    dev = _device(torch)
-    ns = _namespace(torch)
-    T_ = lambda a: torch.as_tensor(np.array(a, float), dtype=torch.float64, device=dev)
-    B, d = x0.shape
-    hh = {k: (T_(v) if isinstance(v, np.ndarray) else v) for k, v in h.items()}
-    env = {k: (T_(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x0).items()}
-    clock, update = ([p.rebind(ns) for p in pieces] for pieces in round_pieces(method, h))
-    linear = getattr(problem, "linear", False) and type(problem).loss_grad.__qualname__ == "Problem.loss_grad"
-
-    x = T_(x0)
-    uniq, seed_index = np.unique(seeds, return_inverse=True)
-    sidx = torch.as_tensor(seed_index, device=dev)
-    cum = torch.zeros(B, dtype=torch.float64, device=dev)
-    comp = torch.zeros_like(cum)
-    active = torch.ones(B, dtype=torch.bool, device=dev)
-    diverged_at = torch.zeros(B, dtype=torch.int64, device=dev)
-    gamma_neg = torch.zeros(B, dtype=torch.int64, device=dev)
-    lr_min = torch.full((B,), np.inf, dtype=torch.float64, device=dev)
-    lr_max = torch.full((B,), -np.inf, dtype=torch.float64, device=dev)
-    prev_eta = None
-    wd = hh.get("weight_decay")
-    decay = wd is not None and bool(torch.any(wd != 0))
-    decoupled = decay and h.get("decoupled_weight_decay", False)
-    if isinstance(domain, Box):
-        lo = T_(np.broadcast_to(np.asarray(domain.lo, float), (d,)))
-        hi = T_(np.broadcast_to(np.asarray(domain.hi, float), (d,)))
-
-    K = len(checkpoints)
-    ck_loss = np.full((K, B), np.nan)
-    ck_x = np.zeros((K, B, d))
-    ck_eta = np.zeros((K, B, d))
-    k, t = 0, 1
-    while t <= T:
-        n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-        chunk_np = np.stack([problem.data(int(s), t, n) for s in uniq])
-        chunk = T_(chunk_np) if linear else None
-        for j in range(n):
-            if linear:
-                data = chunk[sidx, j].reshape(B, d)
-                loss, g = (data * x).sum(dim=-1), data
-            else:
-                loss_np, g_np = problem.loss_grad(x.cpu().numpy(), chunk_np[seed_index, j])
-                loss, g = T_(loss_np), T_(g_np)
-            apply_round(env, clock, update, t, g, x, wd if decay else None, decoupled)
-            eta = torch.broadcast_to(torch.as_tensor(env["eta"], dtype=torch.float64, device=dev), x.shape)
-            xhat = env["xhat"]
-            if isinstance(domain, Box):
-                x_new = torch.minimum(torch.maximum(xhat, lo), hi)
-            elif isinstance(domain, Ball):
-                x_new = T_(domain.project(xhat.cpu().numpy(), (1.0 / eta).cpu().numpy()))
-            else:
-                x_new = xhat
-
-            bad = active & ~(torch.isfinite(loss) & torch.all(torch.isfinite(x_new), dim=1))
-            diverged_at = torch.where(bad, t, diverged_at)
-            active = active & ~bad
-            x = torch.where(active[:, None], x_new, x)
-            f = torch.where(active, loss, 0.0)
-            s = cum + f
-            comp = comp + torch.where(cum.abs() >= f.abs(), (cum - s) + f, (f - s) + cum)
-            cum = s
-            lr_min = torch.minimum(lr_min, torch.where(active, eta.amin(dim=1), np.inf))
-            lr_max = torch.maximum(lr_max, torch.where(active, eta.amax(dim=1), -np.inf))
-            if prev_eta is not None:
-                gamma_neg = gamma_neg + (active & torch.any(eta > prev_eta, dim=1))
-            prev_eta = eta.clone()
-            if k < K and t == checkpoints[k]:
-                ck_loss[k] = torch.where(active, cum + comp, np.nan).cpu().numpy()
-                ck_x[k] = x.cpu().numpy()
-                ck_eta[k] = eta.cpu().numpy()
-                k += 1
-            t += 1
-        if progress is not None:
-            progress(n)
-    ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
-    np_ = lambda a: a.cpu().numpy()
-    return finish(problem, method, h, seeds, T, np_(x), domain, checkpoints, np_(cum + comp), np_(active),
-                  np_(diverged_at), np_(gamma_neg), np_(lr_min), np_(lr_max), ck_loss, ck_x, ck_lr)
+    xp = TorchArrays(torch, _device(torch))
+    return run_with(xp, problem, method, h, seeds, T, x0, domain, checkpoints, progress)

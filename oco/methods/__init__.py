@@ -13,13 +13,13 @@ Conventions:
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from ..hints import did_you_mean
 from ..schedules import BETA1_SCHEDULES, STEP_SCHEDULES
 from . import pieces
 
@@ -32,7 +32,7 @@ class Hyper:
     """A hyperparameter: its default, the check it must pass and what it means."""
 
     default: Any
-    check: str  # beta | positive | nonneg | real | bool | int+ | schedule | beta1_schedule | power | gamma
+    check: str  # beta | positive | nonneg | real | bool | int+ | schedule | beta1_schedule | power | gamma | any
     help: str = ""
 
 
@@ -99,6 +99,29 @@ class Method:
     source: str = ""
     summary: str = ""
 
+    def __post_init__(self) -> None:
+        self.check_wiring()
+
+    def check_wiring(self) -> None:
+        """Every name a piece reads must be bound before it runs — by the engine (t, g, x, α_t as ``a``, β1t
+        as ``b1t`` where the row has a β1 schedule), a hyperparameter, the state, or an earlier piece's
+        output — and the row must end with ``eta`` and ``xhat``. A wiring typo raises here, naming the row."""
+        bound = {"t", "g", "x", "a", *self.hypers, *self.state, *self.cstate}
+        if "beta1_schedule" in self.hypers:
+            bound.add("b1t")
+        for piece in self.all_pieces:
+            missing = [a for a in piece.args if a not in bound]
+            if missing:
+                raise TypeError(f"method {self.key}: piece {piece!r} reads {', '.join(missing)}, which nothing "
+                                f"before it binds (hyperparameters: {', '.join(self.hypers) or 'none'})")
+            bound.update(n for names in piece.outs for n in names)
+        for name in ("eta", "xhat"):
+            if name not in bound:
+                raise TypeError(f"method {self.key}: no piece binds {name!r}")
+        for name, init in self.state.items():
+            if isinstance(init, str) and init != "x" and init not in self.hypers:
+                raise TypeError(f"method {self.key}: state {name!r} starts at {init!r}, not a hyperparameter")
+
     @property
     def all_pieces(self) -> tuple[P, ...]:
         return (*self.clock, self.phi, *((self.psi,) if self.psi else ()), self.rate, self.step)
@@ -112,37 +135,63 @@ class Method:
 
         Returns (h, B). Raises ValueError naming the offending argument.
         """
-        given = dict(given)
-        for alias, target in ALIASES.items():
-            if alias in given:
-                if target in given:
-                    raise ValueError(f"give either {alias!r} or {target!r}, not both")
-                given[target] = given.pop(alias)
-        unknown = [k for k in given if k not in self.hypers]
-        if unknown:
-            k = unknown[0]
-            near = difflib.get_close_matches(k, self.hypers, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise ValueError(
-                f"{self.name} ({self.convention}) has no hyperparameter {k!r}{hint}; "
-                f"it takes: {', '.join(self.hypers)}"
-            )
-        h: dict[str, Any] = {}
-        sizes = set() if batch is None else {batch}
-        for name, spec in self.hypers.items():
-            value = given.get(name, spec.default)
-            h[name] = value = _check(name, value, spec.check)
-            if isinstance(value, np.ndarray) and value.size > 1:
-                sizes.add(value.size)
-        if len(sizes) > 1:
-            raise ValueError(f"hyperparameter arrays have different lengths: {sorted(sizes)}")
-        B = sizes.pop() if sizes else 1
-        for name, value in h.items():
-            if value is None:  # AdaBound's γ: None means 1 − β2, passed on as 0
-                value = np.zeros(1)
-            if isinstance(value, np.ndarray):
-                h[name] = np.broadcast_to(value.reshape(-1, 1), (B, 1)).astype(float)
-        return h, B
+        return resolve_hypers(self.name, self.convention, self.hypers, given, batch)
+
+
+def resolve_hypers(name: str, convention: str, hypers: dict[str, Hyper], given: dict[str, Any],
+                   batch: int | None = None) -> tuple[dict, int]:
+    """``given`` checked against ``hypers`` (the rest their defaults), numbers as (B, 1) float arrays: (h, B).
+    Raises ValueError naming the offending argument (an unknown one with a "did you mean")."""
+    given = dict(given)
+    for alias, target in ALIASES.items():
+        if alias in given:
+            if target in given:
+                raise ValueError(f"give either {alias!r} or {target!r}, not both")
+            given[target] = given.pop(alias)
+    unknown = [k for k in given if k not in hypers]
+    if unknown:
+        k = unknown[0]
+        raise ValueError(f"{name} ({convention}) has no hyperparameter {k!r}{did_you_mean(k, hypers)}; "
+                         f"it takes: {', '.join(hypers)}")
+    h: dict[str, Any] = {}
+    sizes = set() if batch is None else {batch}
+    for key, spec in hypers.items():
+        value = given.get(key, spec.default)
+        h[key] = value = _check(key, value, spec.check)
+        if isinstance(value, np.ndarray) and value.size > 1:
+            sizes.add(value.size)
+    if len(sizes) > 1:
+        raise ValueError(f"hyperparameter arrays have different lengths: {sorted(sizes)}")
+    B = sizes.pop() if sizes else 1
+    for key, value in h.items():
+        if value is None and hypers[key].check == "gamma":  # AdaBound's γ: None means 1 − β2, passed on as 0
+            value = np.zeros(1)
+        if isinstance(value, np.ndarray):
+            h[key] = np.broadcast_to(value.reshape(-1, 1), (B, 1)).astype(float)
+    return h, B
+
+
+def clock_pieces(h: dict) -> list:
+    """The schedule pieces a run needs: α_t → ``a`` and, where the row has a β1 schedule, β1t → ``b1t``."""
+    out = [P(STEP_SCHEDULES[h.get("schedule", "const")], "a")]
+    if "beta1_schedule" in h:
+        out.append(P(BETA1_SCHEDULES[h["beta1_schedule"]], "b1t"))
+    return out
+
+
+def step_size(h: dict, t: int):
+    """α_t for hyperparameters h (a convenience for plots and tests)."""
+    env = {**h, "t": t}
+    clock_pieces(h)[0](env)
+    return env["a"]
+
+
+MAX_INT = 2**53  # integer hyperparameters (SGDR's cycle lengths): exact as floats, far from int64's end
+
+
+def _short(value: Any, n: int = 40) -> str:
+    s = repr(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _check(name: str, value: Any, check: str) -> Any:
@@ -164,10 +213,14 @@ def _check(name: str, value: Any, check: str) -> Any:
         return value
     if check == "gamma" and value is None:  # AdaBound paper: None means γ = 1 − β2
         return None
+    if check == "any":  # a foreign optimizer's constructor argument oco does not interpret: passed on as given
+        return value
     try:
         arr = np.asarray(value, dtype=float)
+    except OverflowError:  # an integer beyond float's range
+        arr = np.asarray(np.inf)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+        raise ValueError(f"{name} must be a number or an array of numbers, got {_short(value)}") from None
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
     if np.any(np.isnan(arr)):
@@ -179,7 +232,7 @@ def _check(name: str, value: Any, check: str) -> Any:
         "nonneg": lambda a: (a >= 0) & np.isfinite(a),
         "power": lambda a: (a > 0) & (a <= 0.5),
         "real": np.isfinite,
-        "int+": lambda a: (a >= 1) & (a == np.round(a)),
+        "int+": lambda a: (a >= 1) & (a <= MAX_INT) & (a == np.round(a)),
     }[check](arr)
     if not np.all(ok):
         bad = arr.reshape(-1)[~np.asarray(ok).reshape(-1)][0]
@@ -190,7 +243,7 @@ def _check(name: str, value: Any, check: str) -> Any:
             "nonneg": ">= 0",
             "power": "in (0, 0.5]",
             "real": "finite",
-            "int+": "an integer >= 1",
+            "int+": "an integer in [1, 2^53]",
         }[check]
         raise ValueError(f"{name} must be {rule}, got {bad:g}")
     if check == "int+":
@@ -231,9 +284,7 @@ def get_method(name: str, convention: str = "paper") -> Method:
         raise ValueError(f"unknown convention {convention!r}; choose from {', '.join(CONVENTIONS)}")
     names = method_names()
     if name not in names:
-        near = difflib.get_close_matches(name, names, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ValueError(f"unknown method {name!r}{hint}; known: {', '.join(names)}")
+        raise ValueError(f"unknown method {name!r}{did_you_mean(name, names)}; known: {', '.join(names)}")
     key = f"{name}:{convention}"
     if key not in registry():
         raise ValueError(

@@ -1,0 +1,5 @@
+"""``python -m oco …``: the ``oco`` command."""
+
+from oco.cli import main
+
+main()

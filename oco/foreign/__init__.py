@@ -1,0 +1,119 @@
+"""Foreign optimizers: methods whose update oco does not know piece by piece — an importable
+``torch.optim.Optimizer`` subclass (``torch:DOTTED.PATH``) or an optax ``GradientTransformation`` factory
+(``optax:DOTTED.FACTORY``) — run on oco's problems with oco's bookkeeping.
+
+A foreign optimizer plays the part of a method row: it has a name, a convention (the library), hyperparameters
+(``Hyper``: oco's ``alpha``/``beta1``/``beta2``/``eps``/``schedule`` mapped onto the library's names, then the
+constructor's other arguments) and ``resolve``. Its ``stepper`` does Algorithm 1's update for a batch of B
+configurations; oco does the rest, as for its own rows:
+
+    for t = 1..T:
+        g_t = ∇f_t(x_t)                         the problem (NumPy)
+        x̂_{t+1} = step_t(x_t, g_t)              the library's update, its own state; lr·(1/√t) with schedule=sqrt
+        x_{t+1} = Π_F(x̂_{t+1})                  the Euclidean projection (weights 1): the optimizer's
+                                                preconditioner is not visible to oco
+        regret, x_t, checkpoints, the expected-loss gap: ``oco.engine``'s Tallies, Traces and finish
+
+η_t is not observable, so ``lr_min``, ``lr_max``, ``gamma_negative_rounds`` and the lr traces are reported as
+not observable (``Result.lr_observed`` False: null in JSON, empty in sweep.csv), never invented.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..methods import Hyper, resolve_hypers
+from ..projections import Domain
+from ..result import Result
+
+PREFIXES = ("torch", "optax")
+NOT_OBSERVABLE = "the optimizer's preconditioner (η_t) is not visible to oco: x_{t+1} = Π_F(x̂) in the Euclidean norm"
+
+# (t, g (B, d), x (B, d)) → x̂_{t+1} (B, d), float64 NumPy arrays; the stepper keeps the optimizer's state
+Stepper = Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Foreign(ABC):
+    """An optimizer of another library, by its dotted path (``target``), as a method oco can run."""
+
+    target: str
+    hypers: dict[str, Hyper] = field(default_factory=dict)
+    summary: str = ""
+    source: str = ""
+    convention: str = "foreign"
+    formula: str = ""  # oco does not know it: ``oco show`` says so
+
+    @property
+    def name(self) -> str:
+        return f"{self.convention}:{self.target}"
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def resolve(self, given: dict[str, Any], batch: int | None = None) -> tuple[dict, int]:
+        """Check hyperparameters as a method row does; numbers become (B, 1) arrays. Returns (h, B)."""
+        return resolve_hypers(self.name, self.convention, self.hypers, given, batch)
+
+    @abstractmethod
+    def stepper(self, h: dict, x0: np.ndarray) -> Stepper:
+        """The update of B configurations from x_1 = x0 (B, d) with hyperparameters h ((B, 1) arrays)."""
+
+    def run(self, problem, h: dict, seeds: np.ndarray, T: int, x0: np.ndarray, domain: Domain,
+            checkpoints: np.ndarray, progress: Callable[[int], None] | None = None) -> Result:
+        """``oco.engine.run``'s contract: B configurations for T rounds, the same Result."""
+        return run_foreign(self, problem, h, seeds, T, x0, domain, checkpoints, progress)
+
+
+def run_foreign(opt: Foreign, problem, h: dict, seeds: np.ndarray, T: int, x0: np.ndarray, domain: Domain,
+                checkpoints: np.ndarray, progress: Callable[[int], None] | None = None) -> Result:
+    """The engine's loop with the foreign update: the problem's losses and gradients, ``opt``'s step, the
+    Euclidean projection, and the engine's own tallies (divergence, compensated loss) and traces."""
+    from ..engine import CHUNK, NUMPY, Tallies, Traces, finish
+
+    B, d = x0.shape
+    x = x0.astype(float, copy=True)
+    step = opt.stepper(h, x.copy())
+    uniq, seed_index = np.unique(seeds, return_inverse=True)
+    tallies, traces = Tallies.start(B, NUMPY), Traces.empty(len(checkpoints), B, d)
+    unseen = np.full((B, d), np.nan)  # η_t: not observable
+    ones = np.ones((B, d))
+    k, t = 0, 1
+    with np.errstate(all="ignore"):
+        while t <= T:
+            n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
+            chunk = np.stack([problem.data(int(s), t, n) for s in uniq])
+            for j in range(n):
+                loss, g = problem.loss_grad(x, chunk[seed_index, j])
+                xhat = np.asarray(step(t, np.asarray(g, float), x), float).reshape(B, d)
+                x = tallies.add(NUMPY, t, loss, x, domain.project(xhat, ones), unseen, unseen)
+                if k < len(checkpoints) and t == checkpoints[k]:
+                    traces.loss[k], traces.x[k], traces.lr[k] = tallies.loss(), x, np.nan
+                    k += 1
+                t += 1
+            if progress is not None:
+                progress(n)
+    result = finish(problem, opt, h, seeds, T, x, domain, checkpoints, tallies, traces)
+    result.lr_observed = False
+    return result
+
+
+def load(spec: str) -> Foreign:
+    """``torch:DOTTED.PATH`` or ``optax:DOTTED.FACTORY`` as a Foreign; ValueError (one line) when the library
+    is missing, the path does not import, or it is not an optimizer."""
+    prefix, _, target = spec.partition(":")
+    if prefix not in PREFIXES or not target.strip():
+        raise ValueError(f"a foreign optimizer is torch:DOTTED.PATH or optax:DOTTED.FACTORY, got {spec!r}")
+    if prefix == "torch":
+        from .torch_optim import TorchOptimizer
+
+        return TorchOptimizer.load(target.strip())
+    from .optax_optim import OptaxOptimizer
+
+    return OptaxOptimizer.load(target.strip())
