@@ -29,6 +29,10 @@ _EXPORTS = {
     "make_domain": "oco.projections",
     "Result": "oco.result",
     "plot": "oco.plots:plot_results",
+    "Method": "oco.methods",
+    "P": "oco.methods",
+    "Hyper": "oco.methods",
+    "pieces": "oco.methods",
 }
 __all__ = list(_EXPORTS)
 

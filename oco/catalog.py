@@ -66,6 +66,10 @@ def describe(name: str) -> str:
         parts.append(f"{key}: {CONVENTION_HELP.get(key, '')}")
     if parts:
         return "\n\n".join(parts)
+    if ":" in key:  # a method spec: name:convention, FILE.py:NAME, module:NAME, torch:…, optax:…
+        from . import specs
+
+        return method_text(specs.resolve(key))
     known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
     raise ValueError(f"no method, problem or experiment named {name!r}{did_you_mean(key, known)}; see 'oco list'")
 
@@ -73,17 +77,24 @@ def describe(name: str) -> str:
 def describe_method(name: str) -> str:
     from .methods import conventions_of, get_method
 
-    out = []
-    for conv in conventions_of(name):
-        m = get_method(name, conv)
-        out.append(f"{m.name} ({conv}): {m.summary}")
-        out.append(f"  update:  {m.formula}")
-        out.append(f"  source:  {m.source}")
-        out.append("  hyperparameters (default, meaning):")
-        rows = [(k, repr(h.default), h.help) for k, h in m.hypers.items()]
-        out += _rows(rows, "    ")
-        out.append("")
-    return "\n".join(out).rstrip()
+    return "\n\n".join(method_text(get_method(name, conv)) for conv in conventions_of(name))
+
+
+def method_text(m) -> str:
+    """A method's (a row's, a user's or a foreign optimizer's) summary, update formula, source and
+    hyperparameters."""
+    from .foreign import NOT_OBSERVABLE, Foreign
+
+    out = [f"{m.name} ({m.convention}): {m.summary}"]
+    out.append(f"  update:  {m.formula or 'not known to oco'}")
+    if isinstance(m, Foreign):
+        out.append(f"  note:    {NOT_OBSERVABLE}; lr_min, lr_max and Γ_t are not observable")
+    out.append(f"  source:  {m.source}")
+    if not isinstance(m, Foreign):
+        out.append(f"  pieces:  {', '.join(map(repr, m.all_pieces))}")
+    out.append("  hyperparameters (default, meaning):")
+    out += _rows([(k, repr(h.default), h.help) for k, h in m.hypers.items()], "    ")
+    return "\n".join(out)
 
 
 def describe_problem(name: str) -> str:

@@ -394,8 +394,8 @@ def check_counts(*, seed, seeds, checkpoints, checkpoint_every, shard_size) -> N
 
 
 def check_size(cfg: "Config") -> None:
-    """Refuse, before anything runs, what cannot fit: the memory of the largest batch (its state and its
-    checkpoint traces) against this machine's, and for a sweep the rows it writes against the free disk."""
+    """Refuse, before anything runs, what cannot fit in this machine's memory: the largest batch (its state
+    and its checkpoint traces) and, for a sweep, the traces of all its rows (assembled at the end)."""
     from .io import human_bytes
 
     d, K = int(cfg.problem.d), cfg.n_checkpoints()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 
@@ -68,15 +69,22 @@ def load_user(spec: str) -> Method:
         known = [k for k in vars(module) if not k.startswith("_")]
         raise ValueError(f"{where} defines no {name!r}{did_you_mean(name, known)}")
     obj = getattr(module, name)
-    if callable(obj) and not isinstance(obj, Method):
+    if inspect.isfunction(obj) and not _takes_arguments(obj):
         try:
             obj = obj()
-        except TypeError as e:  # a wiring error raised by Method, or a function that needs arguments
+        except TypeError as e:  # a wiring error, raised by Method naming the row
             raise ValueError(f"{spec}: {e}") from None
     if not isinstance(obj, Method):
-        raise ValueError(f"{spec} is a {type(obj).__name__}, not an oco method (an oco.methods.Method, or a "
-                         "function returning one)")
+        what = f"a function of ({', '.join(inspect.signature(obj).parameters)})" if inspect.isfunction(obj) \
+            else f"a {type(obj).__name__}"
+        raise ValueError(f"{spec} is {what}, not an oco method (an oco.methods.Method, or a function of no "
+                         "arguments returning one)")
     return obj
+
+
+def _takes_arguments(fn) -> bool:
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in inspect.signature(fn).parameters.values())
 
 
 def _module_of(where: str, spec: str):

@@ -439,3 +439,21 @@ def test_progress_bar_only_on_a_terminal(capsys):
         bar(50)
         bar(50)
     assert capsys.readouterr().err == "" and bar.done == 100
+
+
+@pytest.mark.parametrize("args", [["run", "--T", "5", "--backend", "{b}"],
+                                  ["reproduce", "reddi-thm1", "--backend", "{b}", "--out", "{out}"],
+                                  ["sweep", "--grid", "beta1=0.5", "--T", "5", "--backend", "{b}", "--out", "{out}"]],
+                         ids=["run", "reproduce", "sweep"])
+@pytest.mark.parametrize("backend,package", [("torch", "pip install torch"), ("numba", "pip install numba")])
+def test_a_missing_engine_says_how_to_install_it(args, backend, package, monkeypatch, tmp_path):
+    """As on a machine without the package: one line naming it and how to install it, exit 2, nothing written."""
+    from oco.backends import REGISTRY
+
+    monkeypatch.setattr(REGISTRY[backend], "package", "no_such_package_for_oco_tests")
+    out = tmp_path / "out"
+    r = invoke(*[a.replace("{b}", backend).replace("{out}", str(out)) for a in args], ok=False)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"the {backend} backend needs" in lines[0] and "pip install" in lines[0], r.stderr
+    assert not out.exists()
