@@ -1,4 +1,4 @@
-"""The ``oco`` command line: list, show, run, sweep, plot, reproduce.
+"""The ``oco`` command line: list, show, run, sweep, plot, reproduce, diff (where two methods part).
 
 Each command parses its options and calls library functions (``oco.config``, ``oco.runs``, ``oco.sweeps``,
 ``oco.plots``, ``oco.experiments``); there is no math here. Heavy packages (numpy, matplotlib, scipy) are
@@ -362,6 +362,126 @@ def reproduce(
     for name in names:
         files, seconds = experiments.reproduce(name, targets[name], list(_ARGV), fmt, quiet, backend)
         typer.echo(f"{name}: {seconds:.1f} s → {', '.join(str(f) for f in files)}")
+
+
+@app.command()
+def check(
+    method: Annotated[list[str] | None, typer.Argument(help="method specs: adam, adam:torch, FILE.py:NAME, "
+                                                        "module:NAME, torch:DOTTED.PATH, optax:DOTTED.FACTORY")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every built-in method in its paper convention, as a "
+                                       "matrix")] = False,
+    problems: Annotated[str | None, typer.Option("--problems", help="comma list of suite problems "
+                                                 "(default: all; see 'oco show check')")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="shorter horizons and fewer seeds")] = False,
+    alpha: Alpha = None,
+    beta1: Beta1 = None,
+    beta2: Beta2 = None,
+    eps: Eps = None,
+    set_: Sets = None,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout and nothing else")] = False,
+    out: Annotated[str | None, typer.Option("--out", help="folder for verdicts.json and the figure")] = None,
+    backend: Backend = "auto",
+    fmt: Format = "png",
+    quiet: Quiet = False,
+) -> None:
+    """A verdict per method and counterexample — fails, converges or inconclusive (run longer) — with its evidence.
+
+    The suite is the papers' counterexamples at their settings (Reddi et al.'s Figure 1 and Theorems 1–3, AdaBound's small-rate example, ADOPT's toy, Zhang et al.'s example) and control problems; a method receives the settings' hyperparameters it has, and yours override them. Exit status 0 when no verdict is "fails", 1 when one is, 2 for bad input.
+    """
+    from oco import config, io, suite
+    from oco.methods import method_names
+    from oco.progress import ProgressBar
+
+    _check_format(fmt)
+    with user_errors():
+        if all_ and method:
+            fail("give METHOD... or --all, not both")
+        methods = [f"{n}:paper" for n in method_names()] if all_ else list(method or [])
+        if not methods:
+            fail("name at least one METHOD (or --all)")
+        names = suite.select([p.strip() for p in problems.split(",")] if problems is not None else None)
+        hypers = {k: v for k, v in {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps}.items()
+                  if v is not None}
+        hypers.update(config.parse_assignments(set_, "--set"))
+        for m in methods:  # every spec resolves and every value passes its checks, before anything runs
+            resolved = config.parse_methods([m], "paper")[0][1]
+            unknown = [k for k in hypers if k not in resolved.hypers]
+            if unknown and not all_:
+                fail(f"{m} has no hyperparameter {unknown[0]!r}")
+            resolved.resolve({k: v for k, v in hypers.items() if k in resolved.hypers})
+        config.check_backend(backend)
+        if out is not None:
+            out = io.check_out_dir(out)
+    with ProgressBar(suite.rounds(methods, names, quick), "rounds", enabled=not quiet and not json_) as bar:
+        with user_errors():
+            verdicts, curves = suite.run_suite(methods, names, quick, backend, bar, **hypers)
+    doc = suite.document(methods, verdicts)
+    if out is not None:
+        from oco import plots
+
+        out.mkdir(parents=True, exist_ok=True)
+        io.write_json(out / "verdicts.json", doc)
+        sidecar = {"data": "verdicts.json", "reproduce": " ".join(_ARGV)}
+        plots.save_figure(plots.check_figure(verdicts, curves), out, "check", fmt,
+                          {**sidecar, "shows": "R_t/t of each checked method on each problem of the suite, with "
+                                               "the failure level and each verdict"})
+        if len(methods) > 1:
+            plots.save_figure(plots.matrix_figure(verdicts), out, "matrix", fmt,
+                              {**sidecar, "shows": "the verdict of each method on each problem"})
+    if json_:
+        typer.echo(io.dumps(doc, indent=None))
+    else:
+        typer.echo(suite.matrix(verdicts) if all_ else suite.table(verdicts))
+        s = doc["summary"]
+        typer.echo(f"{s['fails']} fails, {s['converges']} converges, {s['inconclusive']} inconclusive"
+                   + (f"; wrote {out}/" if out is not None else ""))
+    raise typer.Exit(1 if doc["summary"]["fails"] else 0)
+
+
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="a method spec: NAME[:CONVENTION], FILE.py:NAME, package.module:NAME, "
+                                          "torch:DOTTED.PATH or optax:DOTTED.FACTORY")],
+    b: Annotated[str, typer.Argument(help="the method to compare it with (a spec as A)")],
+    alpha: Alpha = None,
+    beta1: Beta1 = None,
+    beta2: Beta2 = None,
+    eps: Eps = None,
+    schedule: Schedule = None,
+    set_: Sets = None,
+    defaults: Annotated[str, typer.Option("--defaults", help="hyperparameters both methods have and nobody gave: "
+                                          "own (each its own default), a or b (that method's default for both)")]
+    = "own",
+    x0: X0 = None,
+    tol: Annotated[float, typer.Option("--tol", help="relative difference of the iterates that counts")] = 1e-9,
+    max_len: Annotated[int, typer.Option("--max-len", help="longest sequence tried (lengths 10, 30, 100, 400, "
+                                         "1000 up to it)")] = 1000,
+    time_budget: Annotated[float, typer.Option("--time-budget", help="seconds after which no new batch of "
+                                               "sequences starts")] = 30.0,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the sequences")] = 0,
+    out: Annotated[str | None, typer.Option("--out", help="folder for sequence.npy and diff.json when they "
+                                            "differ (default: diffs/A-vs-B-NNN)")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout and nothing else")] = False,
+) -> None:
+    """Where two methods part: their update formulas side by side, then a search for a short gradient sequence on which their iterates differ (exit status 1, the sequence saved as a .npy that 'oco run' replays; 0: no difference found).
+
+    Both run unconstrained from x_1 = 0 (or --x0), each with its own defaults unless a value is given (it goes to each method that has that hyperparameter), on i.i.d. Gaussian, spiky, monotone and sparse sequences of 10 to --max-len rounds, d = 1 and 3.
+    """
+    from oco import config, io
+    from oco.diff import diff as find_difference
+
+    with user_errors():
+        given = {k: v for k, v in dict(alpha=alpha, beta1=beta1, beta2=beta2, eps=eps, schedule=schedule).items()
+                 if v is not None}
+        for k, v in config.parse_assignments(set_, "--set").items():
+            if k in given:
+                fail(f"{k} given twice (as an option and with --set)")
+            given[k] = v
+        report = find_difference(a, b, tol=tol, max_len=max_len, time_budget=time_budget, seed=seed, out_dir=out,
+                                 x0=config.parse_x0(x0), defaults=defaults, hypers=given)
+    typer.echo(io.dumps(report.to_dict(), indent=None) if json_ else report.text())
+    if report.differ:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "simulate": "oco.api",
     "sweep": "oco.sweeps",
+    "check": "oco.suite",
     "BACKENDS": "oco.api",
     "get_method": "oco.methods",
     "method_names": "oco.methods",

@@ -66,12 +66,28 @@ def describe(name: str) -> str:
         parts.append(f"{key}: {CONVENTION_HELP.get(key, '')}")
     if parts:
         return "\n\n".join(parts)
+    if key == "check":
+        return describe_suite()
     if ":" in key:  # a method spec: name:convention, FILE.py:NAME, module:NAME, torch:…, optax:…
         from . import specs
 
         return method_text(specs.resolve(key))
     known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
     raise ValueError(f"no method, problem or experiment named {name!r}{did_you_mean(key, known)}; see 'oco list'")
+
+
+def describe_suite() -> str:
+    """The problems of ``oco check`` with their settings, horizons and sources, and the rules."""
+    from . import suite
+
+    out = ["oco check: the counterexample suite (--problems a,b,…)"]
+    for e in suite.SUITE.values():
+        hp = ", ".join(f"{k}={v}" for k, v in {**e.params, **e.hypers}.items())
+        out.append(f"  {e.name:<22} T = {e.T:.0e} (--quick {e.T_quick:.0e}), {e.seeds} seed(s); {hp}")
+        out.append(f"  {'':<22} {e.source}")
+    out.append("")
+    out += ["  " + line for line in inspect.cleandoc(suite.__doc__).splitlines()]
+    return "\n".join(out)
 
 
 def describe_method(name: str) -> str:

@@ -251,9 +251,9 @@ def _time_axis(ax, series: list[dict]) -> None:
     ax.set_xscale("log")
 
 
-def _legend(ax) -> None:
+def _legend(ax, fontsize: int = 9) -> None:
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=9)
+        ax.legend(fontsize=fontsize)
 
 
 def _note(ax, lines: list[str]) -> None:
@@ -722,3 +722,91 @@ def plot_folder(path: str | Path, fmt: str = "png") -> list[Path]:
     io.check_writable(path, "the folder")
     kind = load_config(path)["kind"]
     return plot_sweep(path, fmt) if kind == "sweep" else plot_run(path, fmt)
+
+
+# ---------------------------------------------------------------- oco check
+VERDICT_COLORS = {"fails": "#d73027", "converges": "#1a9850", "inconclusive": "#fee08b", "not applicable": "#dddddd"}
+
+
+def check_figure(verdicts: list, curves: dict) -> Figure:
+    """One panel per problem: R_t/t of each checked method (median over seeds) and the failure level; each
+    line's label carries its verdict."""
+    from matplotlib.figure import Figure
+
+    problems = list(dict.fromkeys(v.problem for v in verdicts))
+    methods = list(dict.fromkeys(v.method for v in verdicts))
+    colors = dict(zip(methods, _colors(len(methods))))
+    ncols = min(4, len(problems))
+    nrows = -(-len(problems) // ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, p in zip(axes, problems):
+        level = None
+        for v in (v for v in verdicts if v.problem == p):
+            level = v.failure_level if v.failure_level is not None else level
+            if (v.method, p) in curves:
+                t, y = curves[(v.method, p)]
+                ok = np.isfinite(y) & (y > 0)
+                ax.plot(t[ok], y[ok], color=colors[v.method], label=f"{v.method}: {v.verdict}")
+        if level is not None:
+            ax.axhline(level, color="0.3", ls="--", lw=1, label=f"failure level {level:.3g}")
+        ax.set_xscale("log")
+        if any(line.get_xydata().size for line in ax.get_lines()):
+            ax.set_yscale("log")
+        ax.set_title(p, fontsize=10)
+        ax.set_xlabel("round t", fontsize=8)
+        ax.set_ylabel("R_t / t", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, alpha=0.3)
+        _legend(ax, 7)
+    for ax in axes[len(problems):]:
+        ax.set_visible(False)
+    fig.suptitle("oco check: average regret on the counterexample suite", fontsize=11)
+    return fig
+
+
+def matrix_figure(verdicts: list) -> Figure:
+    """methods × problems, a colored cell per verdict."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    methods = list(dict.fromkeys(v.method for v in verdicts))
+    problems = list(dict.fromkeys(v.problem for v in verdicts))
+    cell = {(v.method, v.problem): v.verdict for v in verdicts}
+    fig = Figure(figsize=(1.0 + 0.62 * len(problems), 1.6 + 0.3 * len(methods)), layout="constrained")
+    ax = fig.subplots()
+    for i, m in enumerate(methods):
+        for j, p in enumerate(problems):
+            verdict = cell.get((m, p))
+            if verdict is not None:
+                ax.add_patch(_rect(j, i, VERDICT_COLORS[verdict]))
+                ax.text(j, i, {"fails": "F", "converges": "✓", "inconclusive": "?"}.get(verdict, "–"),
+                        ha="center", va="center", fontsize=8)
+    ax.set_xlim(-0.5, len(problems) - 0.5)
+    ax.set_ylim(len(methods) - 0.5, -0.5)
+    ax.set_xticks(range(len(problems)), problems, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(methods)), methods, fontsize=8)
+    ax.legend(handles=[Patch(color=c, label=k) for k, c in VERDICT_COLORS.items()], fontsize=7,
+              loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title("oco check --all: which method fails which counterexample", fontsize=10)
+    return fig
+
+
+def _rect(x, y, color):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, color=color, ec="white", lw=1)
+
+
+def save_figure(fig: Figure, folder: Path, name: str, fmt: str, sidecar: dict) -> Path:
+    """A figure and its JSON sidecar (what it shows, from which file, how to make it again)."""
+    import io as _io
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    target = Path(folder) / f"{name}.{fmt}"
+    buf = _io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": "oco"} if fmt == "png" else None)
+    io.write_atomic(target, buf.getvalue())
+    io.write_json(Path(folder) / f"{name}.json", {"figure": target.name, **sidecar})
+    return target

@@ -1,0 +1,138 @@
+"""`oco check`: the papers' known outcomes as verdicts, the rules' pieces, the command's output and exit
+status, and oco.testing for optimizer authors' own suites."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import oco
+from oco import suite
+from oco.cli import app
+from oco.testing import assert_converges, assert_fails
+
+runner = CliRunner()
+REDDI_DETERMINISTIC = ["reddi-online", "reddi-thm1", "reddi-thm2", "adabound-small-lr"]
+CONTROLS = ["zhang-divergence", "stochastic-quadratic", "logistic-goog"]
+
+
+def verdicts(method, problems, quick=True, **kw):
+    return {v.problem: v.verdict for v in oco.check(method, problems=problems, quick=quick, **kw)}
+
+
+# ---------------------------------------------------------------- the papers' outcomes
+def test_adam_fails_reddi_adabound_and_adopt():
+    """Reddi et al. Figure 1 and Theorem 1, Luo et al.'s small-rate example, ADOPT's toy at β2 = 0.9."""
+    got = verdicts("adam", ["reddi-online", "reddi-stochastic", "reddi-thm1", "adabound-small-lr", "adopt-toy"])
+    assert set(got.values()) == {"fails"}, got
+
+
+def test_amsgrad_converges_on_reddis_problems():
+    got = verdicts("amsgrad", REDDI_DETERMINISTIC, quick=False)
+    assert set(got.values()) == {"converges"}, got
+
+
+@pytest.mark.slow
+def test_amsgrad_converges_on_figure_1_stochastic_at_ten_million_rounds():
+    assert verdicts("amsgrad", ["reddi-stochastic"], quick=False) == {"reddi-stochastic": "converges"}
+
+
+def test_adagrad_and_ogd_converge_on_the_deterministic_problems_and_the_controls():
+    """At the suite's full horizons: at 10⁶ rounds AdaGrad is still on its way on reddi-online."""
+    for method in ("adagrad", "ogd"):
+        got = {**verdicts(method, REDDI_DETERMINISTIC, quick=False), **verdicts(method, CONTROLS)}
+        assert set(got.values()) == {"converges"}, (method, got)
+
+
+def test_adopt_converges_on_its_toy():
+    assert verdicts("adopt", ["adopt-toy"]) == {"adopt-toy": "converges"}
+
+
+def test_adam_diverges_on_zhangs_example_at_a_small_beta2():
+    """Zhang et al.: small β2 diverges — the iterate runs away from x* = −2, the expected gap grows."""
+    (v,) = oco.check("adam", problems=["zhang-divergence"], quick=True, beta1=0.0, beta2=0.1)
+    assert v.verdict == "fails" and v.gap_ratio > 1 and v.x_final[0] > 0
+
+
+def test_theorem_2_is_built_from_the_methods_own_betas():
+    (v,) = oco.check("adam", problems=["reddi-thm2"], quick=True, beta1=0.5, beta2=0.8)
+    assert v.params["problem_params"]["C"] == 82 and v.verdict == "fails"
+    (na,) = oco.check("adam", problems=["reddi-thm2"], quick=True, beta1=0.9, beta2=0.5)
+    assert na.verdict == "not applicable" and "sqrt(beta2)" in na.why
+
+
+def test_a_method_receives_only_the_hyperparameters_it_has():
+    (v,) = oco.check("ogd", problems=["reddi-online"], quick=True)
+    assert "beta1" not in v.params and v.params["alpha"] == 0.5 and v.params["schedule"] == "sqrt"
+
+
+# ---------------------------------------------------------------- the rules' pieces
+def test_slope_of_a_power_law_and_of_a_level():
+    t = np.logspace(3, 4, 20)
+    assert suite._slope(t, 3.0 / np.sqrt(t)) == pytest.approx(-0.5)
+    assert suite._slope(t, np.full_like(t, 0.2)) == pytest.approx(0.0, abs=1e-12)
+    assert suite._slope(t, -np.ones_like(t)) is None  # no positive R_t to take the log of
+
+
+def test_majority_and_ties():
+    assert suite._majority(["fails", "fails", "converges"]) == ("fails", 2)
+    assert suite._majority(["fails", "converges"]) == ("inconclusive", 0)
+    assert suite._majority(["converges"] * 4) == ("converges", 4)
+
+
+# ---------------------------------------------------------------- the command
+def test_json_document_and_exit_status(tmp_path):
+    r = runner.invoke(app, ["check", "adam", "--problems", "reddi-thm1,zhang-divergence", "--quick", "--json"])
+    assert r.exit_code == 1, r.stderr  # a verdict is "fails"
+    doc = json.loads(r.stdout)
+    assert doc["methods"] == ["adam"]
+    keys = {"method", "problem", "params", "verdict", "avg_regret", "failure_level", "slope", "x_final", "x_star",
+            "T", "seeds"}
+    assert all(keys <= set(v) for v in doc["verdicts"])
+    assert [v["verdict"] for v in doc["verdicts"]] == ["fails", "converges"]
+    assert doc["summary"]["fails"] == 1 and doc["summary"]["fails_on"] == {"adam": ["reddi-thm1"]}
+    r = runner.invoke(app, ["check", "amsgrad", "--problems", "reddi-thm1", "--quick", "--out", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.stderr
+    assert "converges" in r.stdout
+    for name in ("verdicts.json", "check.png", "check.json"):
+        assert (tmp_path / "c" / name).stat().st_size > 0
+    assert json.loads((tmp_path / "c" / "check.json").read_text())["data"] == "verdicts.json"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "adam", "--problems", "reddi-onlin"], "did you mean 'reddi-online'"),
+    (["check", "adamm"], "did you mean 'adam'"),
+    (["check"], "at least one METHOD"),
+    (["check", "adam", "--all"], "not both"),
+    (["check", "ogd", "--beta1", "0.5"], "has no hyperparameter 'beta1'"),
+    (["check", "adam", "--beta1", "1.5"], "beta1 must be in [0, 1)"),
+    (["check", "adam", "--out", ""], "--out is empty"),
+])
+def test_bad_input_one_line_exit_2(args, needle):
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+
+
+# ---------------------------------------------------------------- oco.testing
+def test_assert_fails_and_assert_converges_carry_the_evidence():
+    assert_fails("adam", problems=["reddi-thm1"], quick=True)
+    assert_converges("amsgrad", problems=["reddi-thm1"], quick=True)
+    with pytest.raises(AssertionError, match=r"adam on reddi-thm1: fails, not converges .*failure level 0.666"):
+        assert_converges("adam", problems=["reddi-thm1"], quick=True)
+
+
+def test_torch_adam_gets_the_verdicts_of_adam_torch():
+    pytest.importorskip("torch")
+    try:
+        from oco.foreign import torch_optim  # noqa: F401
+    except ImportError:
+        pytest.skip("no torch adapter")
+    problems = ["reddi-thm1", "adabound-small-lr", "stochastic-quadratic"]
+    ours = verdicts("adam:torch", problems)
+    theirs = verdicts("torch:torch.optim.Adam", problems)
+    assert ours == theirs, (ours, theirs)
