@@ -346,6 +346,8 @@ def reproduce(
     out: Annotated[str | None, typer.Option("--out", help="folder (default: figures/EXPERIMENT; "
                                                 "with 'all', the parent folder, default figures/)")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace the files of an existing output folder")] = False,
+    check_: Annotated[bool, typer.Option("--check", help="compare with the experiment's numeric targets (and "
+                                         "their sources); exit 1 when one fails")] = False,
     backend: Backend = "numpy",
     fmt: Format = "png",
     quiet: Quiet = False,
@@ -359,9 +361,17 @@ def reproduce(
         targets = experiments.targets(names, out)
         for name in names:
             experiments.prepare(name, targets[name], force, backend)
+    failed = 0
     for name in names:
         files, seconds = experiments.reproduce(name, targets[name], list(_ARGV), fmt, quiet, backend)
         typer.echo(f"{name}: {seconds:.1f} s → {', '.join(str(f) for f in files)}")
+        if check_:
+            for target, got, ok in experiments.check_targets(name, targets[name]):
+                failed += not ok
+                shown = "—" if got is None else f"{got:.4g}"
+                typer.echo(f"  {'pass' if ok else 'FAIL'}  {target.describe()}: measured {shown}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -10,7 +10,9 @@ cores with the NumPy engine (≈ 45 µs a round, nearly independent of the batch
 
 from __future__ import annotations
 
+import math
 import shutil
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,30 @@ from typing import Any
 from . import io
 
 REDDI = {"alpha": 0.5, "beta1": 0.9, "beta2": 0.99, "schedule": "sqrt"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number the experiment must reproduce: ``quantity`` of ``method`` (the median over seeds; in a sweep,
+    of the grid cell ``cell``) is ``value`` ± ``tol`` (op "near") or at most ``value`` (op "below")."""
+
+    method: str
+    quantity: str  # avg_regret | x_final | expected_gap | dist_x_star | lr_min | lr_max
+    op: str  # near | below
+    value: float
+    source: str
+    tol: float = 0.0
+    cell: tuple[tuple[str, float], ...] = ()
+
+    def describe(self) -> str:
+        where = f" at {', '.join(f'{k} = {v:g}' for k, v in self.cell)}" if self.cell else ""
+        goal = f"{self.value:.4g} ± {self.tol:.2g}" if self.op == "near" else f"≤ {self.value:.4g}"
+        return f"{self.method}{where}: {self.quantity} {goal} ({self.source})"
+
+    def passes(self, got: float | None) -> bool:
+        if got is None or not math.isfinite(got):
+            return False
+        return abs(got - self.value) <= self.tol if self.op == "near" else got <= self.value
 
 
 @dataclass(frozen=True)
@@ -40,6 +66,7 @@ class Experiment:
     checkpoint_every: int | None = None
     figures: tuple[str, ...] = ("overview", "regret", "iterate", "lr")
     title: str = ""
+    targets: tuple[Target, ...] = ()
 
     def resolve(self, backend: str = "numpy"):
         from .config import resolve
@@ -96,6 +123,13 @@ _add(Experiment(
     kind="run", problem="reddi-online", methods=("adam", "amsgrad"), T=500_000, hypers=REDDI,
     title="Reddi et al. Fig. 1 (online): f_t = 1010x if t mod 101 = 1 else −10x;  "
           "β1 = 0.9, β2 = 0.99, α_t = 0.5/√t",
+    targets=(
+        Target("adam", "x_final", "near", 1.0, "Reddi et al. 2018, Figure 1: Adam goes to +1", tol=0.05),
+        Target("adam", "avg_regret", "near", 20 / 101, "closed form 20/101, approached from above (at T = 5·10⁵ "
+               "the transient adds ≈ 0.04)", tol=0.06),
+        Target("amsgrad", "x_final", "near", -1.0, "Reddi et al. 2018, Figure 1: AMSGrad goes to x* = −1", tol=0.05),
+        Target("amsgrad", "avg_regret", "below", 0.5 * 20 / 101, "AMSGrad's R_t/t falls below half the failure level"),
+    ),
 ))
 _add(Experiment(
     name="reddi-fig1-stochastic",
@@ -107,6 +141,11 @@ _add(Experiment(
     hypers={**REDDI, "alpha": 1.0}, seeds=10,
     title="Reddi et al. Fig. 1 (stochastic): f_t = 1010x w.p. 0.01 else −10x;  "
           "β1 = 0.9, β2 = 0.99, α_t = 1/√t",
+    targets=(
+        Target("adam", "expected_gap", "near", 0.4, "Reddi et al. 2018, Figure 1: Adam at +1, gap 2·E g = 0.4",
+               tol=0.02),
+        Target("amsgrad", "expected_gap", "below", 0.2, "AMSGrad moves towards −1: under half the failure level"),
+    ),
 ))
 _add(Experiment(
     name="reddi-thm1",
@@ -115,6 +154,12 @@ _add(Experiment(
     kind="run", problem="reddi-thm1", methods=("adam", "amsgrad", "adagrad"), T=100_000, params={"C": 3.0},
     hypers={"alpha": 0.474342, "beta1": 0.0, "beta2": 0.1, "schedule": "sqrt"},  # α = √(1 − β2)/2, the proof's
     title="Reddi et al. Theorem 1 (C = 3): β1 = 0, β2 = 1/(1 + C²) = 0.1, α_t = 0.474/√t (the proof's α)",
+    targets=(
+        Target("adam", "avg_regret", "near", 2 / 3, "Reddi et al. 2018, Theorem 1: R_T/T → 2(C − 2)/3", tol=0.01),
+        Target("adam", "x_final", "near", 1.0, "Theorem 1's proof: x_{3k+1} = 1", tol=0.01),
+        Target("amsgrad", "x_final", "near", -1.0, "AMSGrad converges (Reddi et al. Theorem 4)", tol=0.01),
+        Target("adagrad", "x_final", "near", -1.0, "AdaGrad converges (Duchi et al. 2011)", tol=0.01),
+    ),
 ))
 _add(Experiment(
     name="adabound-small-lr",
@@ -125,6 +170,12 @@ _add(Experiment(
     params={"C": 60}, hypers={"alpha": 0.1, "beta1": 0.0, "beta2": 0.9, "schedule": "sqrt"},
     checkpoints=400, figures=("overview", "regret", "iterate", "lr"),
     title="AdaBound Section 3 (C = 60): f_t = −x, 2x, then 58 zero rounds;  β1 = 0, β2 = 0.9, α_t = 0.1/√t",
+    targets=(
+        Target("adam", "avg_regret", "near", 2 / 60, "Luo et al. 2019, Section 3: stuck at +1, R_T/T → 2/C",
+               tol=0.002),
+        Target("adam", "x_final", "near", 1.0, "Luo et al. 2019: Adam drifts to +1", tol=0.05),
+        Target("amsgrad", "x_final", "near", -1.0, "AMSGrad's monotone rates reach x* = −1", tol=0.05),
+    ),
 ))
 _add(Experiment(
     name="adabound-extreme-rates",
@@ -137,6 +188,11 @@ _add(Experiment(
     hypers={"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "const"}, seeds=5,
     figures=("lr", "overview", "regret"),
     title="Sparse gradients (d = 100, coordinate j active w.p. j^−1.5): α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8",
+    targets=(
+        Target("adam", "lr_max", "near", 10.0, "a coordinate with v = 0 has rate α/√ε = 0.001/√1e−8 = 10",
+               tol=1e-6),
+        Target("adam", "lr_min", "below", 0.01, "Luo et al. 2019: Adam's rates spread over more than two decades"),
+    ),
 ))
 _add(Experiment(
     name="adopt-toy",
@@ -146,6 +202,11 @@ _add(Experiment(
     kind="run", problem="adopt-toy", methods=("adam", "amsgrad", "adopt"), T=100_000, params={"k": 10.0},
     hypers={"alpha": 0.1, "beta1": 0.9, "beta2": 0.9, "schedule": "sqrt"}, seeds=10,
     title="ADOPT toy (k = 10): f_t = k²x w.p. 1/k else −kx;  β1 = 0.9, β2 = 0.9, α_t = 0.1/√t",
+    targets=(
+        Target("adam", "expected_gap", "near", 2.0, "Taniguchi et al. 2024: Adam fails at small β2 (at +1, gap 2)",
+               tol=0.05),
+        Target("adopt", "expected_gap", "below", 0.05, "Taniguchi et al. 2024: ADOPT converges to x* = −1"),
+    ),
 ))
 _add(Experiment(
     name="zhang-phase",
@@ -159,6 +220,12 @@ _add(Experiment(
           "beta2": [0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 0.99999, 0.999999]},
     checkpoints=50, figures=("heatmap",),
     title="Adam on reddi-online (1010x / −10x, period 101): α_t = 0.5/√t",
+    targets=(
+        Target("adam", "dist_x_star", "near", 2.0, "Reddi et al. 2018, Figure 1's setting: Adam at +1", tol=0.05,
+               cell=(("beta1", 0.9), ("beta2", 0.99))),
+        Target("adam", "dist_x_star", "below", 0.05, "Zhang et al. 2022: large β2 (β1 < √β2) converges",
+               cell=(("beta1", 0.9), ("beta2", 0.999999))),
+    ),
 ))
 
 
@@ -239,3 +306,25 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
     doc["seconds"] = round(seconds, 1)
     io.write_json(out / "experiment.json", doc)
     return plot_folder(out, fmt), seconds
+
+
+# ---------------------------------------------------------------- numeric targets
+def measured(out: Path, target: Target) -> float | None:
+    """The quantity a target names, from the experiment's folder (results.json or sweep.csv): the median over
+    seeds; None where it is not there."""
+    if (out / "sweep.csv").exists():
+        from .plots import read_sweep_csv
+
+        _, rows = read_sweep_csv(out / "sweep.csv")
+        vals = [float(r[target.quantity]) for r in rows if r["method"] == target.method
+                and all(math.isclose(float(r[k]), v) for k, v in target.cell)]
+    else:
+        runs = io.read_json(out / "results.json")["runs"]
+        vals = [r[target.quantity][0] if isinstance(r[target.quantity], list) else r[target.quantity]
+                for r in runs if r["method"] == target.method and r.get(target.quantity) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def check_targets(name: str, out: Path) -> list[tuple[Target, float | None, bool]]:
+    """Each target of the experiment, what the folder measured, and whether it passes."""
+    return [(t, got, t.passes(got)) for t in EXPERIMENTS[name].targets for got in [measured(out, t)]]

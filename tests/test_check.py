@@ -136,3 +136,28 @@ def test_torch_adam_gets_the_verdicts_of_adam_torch():
     ours = verdicts("adam:torch", problems)
     theirs = verdicts("torch:torch.optim.Adam", problems)
     assert ours == theirs, (ours, theirs)
+
+
+# ---------------------------------------------------------------- oco reproduce --check
+def test_reproduce_check_passes_and_a_missed_target_fails(tmp_path, monkeypatch):
+    import dataclasses
+
+    from oco import experiments
+
+    r = runner.invoke(app, ["reproduce", "reddi-thm1", "--check", "--backend", "auto", "--quiet",
+                            "--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert r.stdout.count("  pass  ") == len(experiments.EXPERIMENTS["reddi-thm1"].targets) and "FAIL" not in r.stdout
+    wrong = experiments.Target("adam", "avg_regret", "near", 0.1, "a wrong target", tol=0.01)
+    e = dataclasses.replace(experiments.EXPERIMENTS["reddi-thm1"], targets=(wrong,))
+    monkeypatch.setitem(experiments.EXPERIMENTS, "reddi-thm1", e)
+    r = runner.invoke(app, ["reproduce", "reddi-thm1", "--check", "--backend", "auto", "--quiet",
+                            "--out", str(tmp_path / "b")])
+    assert r.exit_code == 1 and "FAIL  adam: avg_regret 0.1 ± 0.01 (a wrong target): measured 0.66" in r.stdout
+
+
+def test_every_experiment_has_targets_with_sources():
+    from oco import experiments
+
+    for e in experiments.EXPERIMENTS.values():
+        assert e.targets and all(t.source for t in e.targets), e.name
