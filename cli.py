@@ -481,8 +481,8 @@ def diff(
     from oco.diff import diff as find_difference
 
     with user_errors():
-        given = {k: v for k, v in dict(alpha=alpha, beta1=beta1, beta2=beta2, eps=eps, schedule=schedule).items()
-                 if v is not None}
+        named = {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule}
+        given = {k: v for k, v in named.items() if v is not None}
         for k, v in config.parse_assignments(set_, "--set").items():
             if k in given:
                 fail(f"{k} given twice (as an option and with --set)")
