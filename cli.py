@@ -383,6 +383,8 @@ def check(
     problems: Annotated[str | None, typer.Option("--problems", help="comma list of suite problems "
                                                  "(default: all; see 'oco show check')")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="shorter horizons and fewer seeds")] = False,
+    T: Annotated[int | None, typer.Option("--T", "-T", help="at most this many rounds per problem (default: the "
+                                          "suite's; torch:/optax: optimizers 20000)")] = None,
     alpha: Alpha = None,
     beta1: Beta1 = None,
     beta2: Beta2 = None,
@@ -420,11 +422,13 @@ def check(
                 fail(f"{m} has no hyperparameter {unknown[0]!r}")
             resolved.resolve({k: v for k, v in hypers.items() if k in resolved.hypers})
         config.check_backend(backend)
+        if T is not None and not 1 <= T <= config.MAX_T:
+            fail(f"--T must be in [1, 10^12], got {T}")
         if out is not None:
             out = io.check_out_dir(out)
-    with ProgressBar(suite.rounds(methods, names, quick), "rounds", enabled=not quiet and not json_) as bar:
+    with ProgressBar(suite.rounds(methods, names, quick, T), "rounds", enabled=not quiet and not json_) as bar:
         with user_errors():
-            verdicts, curves = suite.run_suite(methods, names, quick, backend, bar, **hypers)
+            verdicts, curves = suite.run_suite(methods, names, quick, backend, bar, T, **hypers)
     doc = suite.document(methods, verdicts)
     if out is not None:
         from oco import plots

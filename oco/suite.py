@@ -82,6 +82,8 @@ def _thm3_C(h: dict) -> dict:
 
 
 LONG, SHORT = 10_000_000, 1_000_000  # compiled linear problems: 10⁷ rounds take well under a second
+# torch:/optax: optimizers step from Python, 10³–10⁵ rounds a second: their horizons are capped
+FOREIGN_T, FOREIGN_T_QUICK = 20_000, 5_000
 SUITE: dict[str, Entry] = {e.name: e for e in (
     Entry("reddi-online", "reddi-online", FIG1, LONG, SHORT, source=f"{REDDI}, Figure 1 (online)"),
     Entry("reddi-stochastic", "reddi-stochastic", {**FIG1, "alpha": 1.0}, LONG, SHORT, seeds=4,
@@ -189,10 +191,12 @@ def _median(values) -> float | None:
 
 
 def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", progress=None,
-              **hyperparameters) -> tuple[Verdict, Any]:
+              max_T: int | None = None, **hyperparameters) -> tuple[Verdict, Any]:
     """Run ``method`` (any spec) on one entry of the suite: its Verdict, and the Result (None when the entry
-    does not apply to the method)."""
+    does not apply to the method). ``max_T`` caps the horizon (a foreign optimizer, which steps once a round
+    from Python, is capped at FOREIGN_T unless told otherwise)."""
     from .api import simulate
+    from .foreign import Foreign
     from .problems import get_problem
 
     m = specs.resolve(method)
@@ -202,6 +206,9 @@ def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", 
     own = {k: (float(v.reshape(-1)[0]) if isinstance(v, np.ndarray) else v) for k, v in h.items()}
     params = entry.problem_params(own)
     T, seeds = (entry.T_quick, max(1, entry.seeds // 2)) if quick else (entry.T, entry.seeds)
+    if max_T is None and isinstance(m, Foreign):
+        max_T = FOREIGN_T_QUICK if quick else FOREIGN_T
+    T = min(T, max_T) if max_T is not None else T
     try:
         problem = get_problem(entry.problem, **params)
     except ValueError as e:  # Theorem 2 needs β1 < √β2
@@ -248,7 +255,7 @@ def _why(per_seed: list[dict], ev: dict) -> str:
 
 
 def check(methods, problems: list[str] | None = None, quick: bool = False, backend: str = "auto",
-          progress=None, **hyperparameters) -> list[Verdict]:
+          progress=None, max_T: int | None = None, **hyperparameters) -> list[Verdict]:
     """Every method (a spec or a list of them) on every problem of the suite (or those named): the verdicts.
 
     >>> [v.verdict for v in check("adam", problems=["reddi-thm1"], quick=True)]
@@ -256,7 +263,8 @@ def check(methods, problems: list[str] | None = None, quick: bool = False, backe
     """
     methods = [methods] if isinstance(methods, str) or not isinstance(methods, (list, tuple)) else list(methods)
     names = select(problems)
-    return [check_one(m, SUITE[n], quick, backend, progress, **hyperparameters)[0] for m in methods for n in names]
+    return [check_one(m, SUITE[n], quick, backend, progress, max_T, **hyperparameters)[0]
+            for m in methods for n in names]
 
 
 def select(problems: list[str] | None) -> list[str]:
@@ -282,13 +290,13 @@ def summary(verdicts: list[Verdict]) -> dict:
 
 
 def run_suite(methods: list, problems: list[str] | None = None, quick: bool = False, backend: str = "auto",
-              progress=None, **hyperparameters) -> tuple[list[Verdict], dict]:
+              progress=None, max_T: int | None = None, **hyperparameters) -> tuple[list[Verdict], dict]:
     """Every method on every chosen problem: the verdicts and, per (method, problem), the traces the figure
     draws (t and R_t/t, the median over seeds)."""
     verdicts, curves = [], {}
     for m in methods:
         for name in select(problems):
-            v, r = check_one(m, SUITE[name], quick, backend, progress, **hyperparameters)
+            v, r = check_one(m, SUITE[name], quick, backend, progress, max_T, **hyperparameters)
             verdicts.append(v)
             if r is not None:
                 with np.errstate(all="ignore"):
@@ -296,9 +304,10 @@ def run_suite(methods: list, problems: list[str] | None = None, quick: bool = Fa
     return verdicts, curves
 
 
-def rounds(methods: list, problems: list[str] | None, quick: bool) -> int:
-    """The engine rounds a check runs (for the progress bar)."""
-    return len(methods) * sum(SUITE[n].T_quick if quick else SUITE[n].T for n in select(problems))
+def rounds(methods: list, problems: list[str] | None, quick: bool, max_T: int | None = None) -> int:
+    """The engine rounds a check runs (for the progress bar; a foreign method's cap aside)."""
+    per = [SUITE[n].T_quick if quick else SUITE[n].T for n in select(problems)]
+    return len(methods) * sum(min(T, max_T or T) for T in per)
 
 
 def document(methods: list, verdicts: list[Verdict]) -> dict:
