@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+sys.path.insert(0, str(HERE))  # peers.py; oco itself is the installed package (pip install .)
 
 from peers import JAX_ERROR, LARGE, PEERS, PERIOD, SMALL, oco_backend, timed
 
