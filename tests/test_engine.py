@@ -198,8 +198,23 @@ def test_learning_rate_diagnostics_and_gamma():
     assert r.gamma_negative_rounds[0] == 0  # AdaGrad keeps Γ_t ⪰ 0
     r = oco.simulate("reddi-online", "rmsprop", T=500, alpha=0.3, beta2=0.99)
     assert r.gamma_negative_rounds[0] > 0
-    q = r.checkpoints.lr_quantiles
-    assert np.all(np.diff(q, axis=-1) >= 0)
+    # the recorded learning-rate quantiles are those of η_t = α/√v_t at the checkpoint rounds (d = 1: all equal)
+    g = PeriodicLinear().data(0, 1, 500)[:, 0]
+    v = np.zeros(501)
+    for t in range(1, 501):
+        v[t] = 0.99 * v[t - 1] + 0.01 * g[t - 1] ** 2
+    eta = 0.3 / np.sqrt(v[r.checkpoints.t])
+    np.testing.assert_allclose(r.checkpoints.lr_quantiles[:, 0, :], np.repeat(eta[:, None], 5, axis=1), rtol=1e-12)
+    # d = 3: the quantiles (0, 0.1, 0.5, 0.9, 1) over the coordinates of η_t, round by round
+    p = random_sequence(T=40, d=3, seed=4)
+    r = oco.simulate(p, "rmsprop", T=40, alpha=0.3, beta2=0.9, domain="none", checkpoint_every=1)
+    v = np.zeros(3)
+    want = []
+    for t in range(40):
+        v = 0.9 * v + 0.1 * p.g[t] ** 2
+        want.append(np.quantile(0.3 / np.sqrt(v), [0.0, 0.1, 0.5, 0.9, 1.0]))
+    np.testing.assert_allclose(r.checkpoints.lr_quantiles[:, 0, :], want, rtol=1e-12)
+    assert np.all(np.ptp(r.checkpoints.lr_quantiles[:, 0, :], axis=-1) > 0)
 
 
 def test_zero_gradient_gives_a_zero_step_not_nan():

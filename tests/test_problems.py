@@ -413,11 +413,17 @@ def test_zhang_components_sum_to_h_and_the_comparator_is_exact():
                 lambda z: W * p.h(np.array(z))[0], bounds=bounds, method="bounded", options={"xatol": 1e-10}
             )
             assert value[k] == pytest.approx(res.fun, rel=1e-8, abs=1e-9)
-    # sampled order: before component 0 appears, W < 0 and the unconstrained comparator is −∞
+    # sampled order: before component 0 appears, W < 0 and the unconstrained comparator is −∞; from the round it
+    # appears, W > 0 and the comparator is W·min h = −3W/2 (a seed whose first round is not component 0: with
+    # seed 0 it is, and the check would not run)
     q = ZhangDivergence(n=10, order="sample")
-    first0 = int(np.argmax(q.data(0, 1, 1000)[:, 0] > 0))
-    if first0 > 0:
-        assert q.hindsight(0, np.array([first0]), Unconstrained())[0][0] == -math.inf
+    seed = next(s for s in range(100) if q.data(s, 1, 1)[0, 0] < 0)
+    first0 = int(np.argmax(q.data(seed, 1, 1000)[:, 0] > 0))
+    assert first0 > 0
+    before, after = q.hindsight(seed, np.array([first0, first0 + 1]), Unconstrained())[0]
+    assert before == -math.inf
+    W = q.data(seed, 1, first0 + 1)[:, 0].sum()
+    assert W > 0 and after == pytest.approx(-1.5 * W, rel=1e-12)
 
 
 # ---------------------------------------------------------------- comparators against brute force

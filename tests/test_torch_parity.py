@@ -310,12 +310,34 @@ def test_lr_alias():
 )
 def test_radam_cases_cover_both_branches(beta2, first_rectified):
     """The RAdam cases above take the un-rectified step (ρ_t ≤ 5) for the first rounds, then the rectified one
-    (or, for β2 = 0.6, never)."""
-    t = np.arange(1, T + 1)
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
-    got = int(t[np.argmax(rho_t > 5)]) if np.any(rho_t > 5) else None
-    assert got == first_rectified
+    (or, for β2 = 0.6, never) — in torch.optim.RAdam and in oco's torch convention alike. With the constant
+    gradient g = (1, 100) the un-rectified step lr·m̂ = lr·g is 100 times larger on the second coordinate; the
+    rectified one, lr·r_t·m̂·√(1 − β2^t)/(√v + ε), is about the same on both (v = (1 − β2^t)g²)."""
+    from sequences import Sequence
+
+    n, g, lr = 15, np.array([1.0, 100.0]), 0.01
+    with float64_default():
+        p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.RAdam([p], lr=lr, betas=(0.9, beta2), foreach=False)
+        xs = [np.zeros(2)]
+        for _ in range(n):
+            p.grad = torch.from_numpy(g.copy())
+            opt.step()
+            xs.append(p.detach().numpy().copy())
+    theirs = -np.diff(np.array(xs), axis=0)
+    r = oco.simulate(Sequence(np.tile(g, (n, 1))), "radam", T=n, convention="torch", domain="none", x0=np.zeros(2),
+                     checkpoint_every=1, alpha=lr, beta2=beta2)
+    ours = -np.diff(np.concatenate([np.zeros((1, 2)), r.checkpoints.x[:, 0, :]]), axis=0)
+    assert np.all(np.isfinite(ours)) and np.all(np.isfinite(theirs))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    for steps in (theirs, ours):
+        ratio = steps[:, 1] / steps[:, 0]
+        assert np.all((np.abs(ratio - 100) < 1e-6) | (ratio < 2)), ratio  # one branch or the other, each round
+        rectified = ratio < 2
+        got = int(np.argmax(rectified)) + 1 if rectified.any() else None
+        assert got == first_rectified
+        if got is not None:
+            assert rectified[got - 1:].all()
 
 
 # ---------------------------------------------------------------- a batch: every row its own reference run
