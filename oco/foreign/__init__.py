@@ -25,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import importlib
+
 import numpy as np
 
+from .. import hints
 from ..methods import Hyper, resolve_hypers
 from ..projections import Domain
 from ..result import Result
@@ -102,6 +105,35 @@ def run_foreign(opt: Foreign, problem, h: dict, seeds: np.ndarray, T: int, x0: n
     result = finish(problem, opt, h, seeds, T, x, domain, checkpoints, tallies, traces)
     result.lr_observed = False
     return result
+
+
+def import_dotted(prefix: str, target: str, example: str) -> Any:
+    """The object at the dotted path ``target`` of a ``prefix:`` spec: the longest importable module prefix,
+    then attributes; every failure a one-line ValueError (a missing attribute with a "did you mean")."""
+    parts = target.split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ValueError(f"{prefix}:{target} is not a dotted path, e.g. {prefix}:{example}")
+    for i in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:i])
+        try:
+            obj = importlib.import_module(module_name)
+            break
+        except ModuleNotFoundError as e:
+            if e.name is None or not (module_name == e.name or module_name.startswith(e.name + ".")):
+                raise ValueError(f"{prefix}:{target}: importing {module_name} failed: no module named {e.name!r}") \
+                    from None
+        except Exception as e:  # noqa: BLE001 (a third party's module: say what it raised, in one line)
+            raise ValueError(f"{prefix}:{target}: importing {module_name} raised {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") \
+                from None
+    else:
+        raise ValueError(f"{prefix}:{target}: no module named {parts[0]!r}")
+    for j in range(i, len(parts)):
+        if not hasattr(obj, parts[j]):
+            known = [k for k in dir(obj) if not k.startswith("_")]
+            raise ValueError(f"{prefix}:{target}: {'.'.join(parts[:j])} has no {parts[j]!r}"
+                             f"{hints.did_you_mean(parts[j], known)}")
+        obj = getattr(obj, parts[j])
+    return obj
 
 
 def load(spec: str) -> Foreign:

@@ -54,7 +54,7 @@ import numpy as np
 from ..hints import did_you_mean
 from ..methods import ALIASES, Hyper, clock_pieces
 from ..methods.table import _schedule
-from . import NOT_OBSERVABLE, Foreign, Stepper, run_foreign
+from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted, run_foreign
 
 # oco's name → optax's (besides alpha ↔ learning_rate, which brings the schedule)
 NAMES = {"beta1": "b1", "beta2": "b2", "eps": "eps"}
@@ -85,7 +85,7 @@ class OptaxOptimizer(Foreign):
         jax.config.update("jax_enable_x64", True)  # float64, before anything is built
         import optax
 
-        obj = _import(target)
+        obj = import_dotted("optax", target, "optax.adam")
         if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
             what = f"the module {obj.__name__}" if inspect.ismodule(obj) else \
                 f"the class {obj.__module__}.{obj.__qualname__}" if inspect.isclass(obj) else f"a {type(obj).__name__}"
@@ -390,34 +390,6 @@ def _piece(width: int, T: int) -> int:
     while L < CHUNK and 2 * L * width <= SCAN_ELEMENTS and L < T:
         L *= 2
     return L
-
-
-def _import(target: str) -> Any:
-    """The object at a dotted path: the longest importable module prefix, then attributes."""
-    parts = target.split(".")
-    if len(parts) < 2 or not all(parts):
-        raise ValueError(f"optax:{target} is not a dotted path MODULE.FACTORY, e.g. optax:optax.adam")
-    for i in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:i])
-        try:
-            obj = importlib.import_module(module_name)
-            break
-        except ModuleNotFoundError as e:
-            if e.name is None or not (module_name == e.name or module_name.startswith(e.name + ".")):
-                raise ValueError(f"optax:{target}: importing {module_name} failed: no module named {e.name!r}") \
-                    from None
-        except Exception as e:  # noqa: BLE001 (a third party's module: say what it raised, in one line)
-            raise ValueError(f"optax:{target}: importing {module_name} raised {type(e).__name__}: {_line(e)}") \
-                from None
-    else:
-        raise ValueError(f"optax:{target}: no module named {parts[0]!r}")
-    for j in range(i, len(parts)):
-        if not hasattr(obj, parts[j]):
-            known = [k for k in dir(obj) if not k.startswith("_")]
-            raise ValueError(f"optax:{target}: {'.'.join(parts[:j])} has no {parts[j]!r}"
-                             f"{did_you_mean(parts[j], known)}")
-        obj = getattr(obj, parts[j])
-    return obj
 
 
 def _hypers(params, target: str) -> tuple[dict[str, Hyper], dict[str, str]]:

@@ -37,10 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from ..hints import did_you_mean
 from ..methods import Hyper, step_size
 from ..methods.table import _schedule
-from . import NOT_OBSERVABLE, Foreign, Stepper
+from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted
 
 LEFT_TO_TORCH = ("params", "foreach", "fused", "capturable", "differentiable")
 # constructor arguments the table names otherwise, per torch.optim class (and its subclasses): (name, check)
@@ -75,7 +74,7 @@ class TorchOptimizer(Foreign):
             raise ValueError(f"torch:{target} needs PyTorch: pip install torch")
         import torch
 
-        obj = _import(target)
+        obj = import_dotted("torch", target, "torch.optim.Adam")
         if not (inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer)):
             what = f"the class {obj.__module__}.{obj.__qualname__}" if inspect.isclass(obj) else \
                 f"a {type(obj).__name__}"
@@ -156,33 +155,6 @@ class TorchOptimizer(Foreign):
             return self.optimizer(params, **kw)
         except (TypeError, ValueError, RuntimeError) as e:
             raise ValueError(f"{self.name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
-
-
-def _import(target: str) -> Any:
-    """The object at a dotted path: the longest importable module prefix, then attributes."""
-    parts = target.split(".")
-    if len(parts) < 2 or not all(parts):
-        raise ValueError(f"torch:{target} is not a dotted path MODULE.NAME, e.g. torch:torch.optim.Adam")
-    for i in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:i])
-        try:
-            obj = importlib.import_module(module_name)
-            break
-        except ModuleNotFoundError as e:
-            if e.name is None or not (module_name == e.name or module_name.startswith(e.name + ".")):
-                raise ValueError(f"torch:{target}: importing {module_name} failed: no module named {e.name!r}") \
-                    from None
-        except Exception as e:  # noqa: BLE001 (a third party's module: say what it raised, in one line)
-            raise ValueError(f"torch:{target}: importing {module_name} raised {type(e).__name__}: {e}") from None
-    else:
-        raise ValueError(f"torch:{target}: no module named {parts[0]!r}")
-    for j in range(i, len(parts)):
-        if not hasattr(obj, parts[j]):
-            known = [k for k in dir(obj) if not k.startswith("_")]
-            raise ValueError(f"torch:{target}: {'.'.join(parts[:j])} has no {parts[j]!r}"
-                             f"{did_you_mean(parts[j], known)}")
-        obj = getattr(obj, parts[j])
-    return obj
 
 
 def _hypers(cls: type, target: str) -> tuple[dict[str, Hyper], dict[str, Arg]]:
