@@ -10,6 +10,9 @@ from .hints import did_you_mean
 CONVENTION_HELP = {
     "paper": "the form in the method's paper (Reddi et al.'s φ/ψ table: no bias correction, ε inside the root)",
     "torch": "torch.optim's exact arithmetic (the authors' adabound package for AdaBound/AMSBound)",
+    "authors": "the released code where it differs from the paper: Padam (uclaml/Padam), AdaBelief "
+               "(adabelief-pytorch 0.2.1, rectified), AdEMAMix (apple/ml-ademamix); Yogi, whose authors released "
+               "none, as TensorFlow Addons has it",
 }
 
 

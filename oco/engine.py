@@ -237,7 +237,7 @@ def run_with(
     env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x).items()}
     clock, update = xp.pieces(method, h)
     x = xp.asarray(x)
-    wd = h.get("weight_decay")
+    wd = h.get("weight_decay") if method.engine_decay else None
     decay = wd is not None and bool(np.any(wd != 0))
     decoupled = decay and h.get("decoupled_weight_decay", False)
     wd = xp.asarray(wd) if decay else None

@@ -50,15 +50,25 @@ class ReddiThm1(CyclicLinear):
 def thm2_conditions(C, beta1: float, beta2: float) -> tuple:
     """The three conditions on C in the proof of Reddi et al. Theorem 2 (Appendix B), with γ = β1/√β2:
 
-        (1 − β1) β1^{C−1} C ≤ 1 − β1
+        (1 − β1) β1^{C−1} C ≤ 1 − β1^{C−1}
         β2^{(C−2)/2} C² ≤ 1
         3(1 − β1)/(2√(1 − β2)) · (1 + γ(1 − γ^{C−1})/(1 − γ)) + β1^{C/2−1}/(1 − β1) < C/3
+
+    Condition (1) says that the momentum at the end of a period is not positive when it was not at the end of
+    the one before: over the period kC+1 … kC+C the gradients are C, then C − 1 times −1, so
+    m_{kC+C} = β1^C m_{kC} + (1 − β1)β1^{C−1}C − (1 − β1)(1 + β1 + … + β1^{C−2})
+             = β1^C m_{kC} + (1 − β1)β1^{C−1}C − (1 − β1^{C−1}),
+    which is ≤ 0 for m_{kC} ≤ 0 exactly when (1 − β1)β1^{C−1}C ≤ 1 − β1^{C−1}. (This function used to have
+    1 − β1 on the right, a stronger condition.) Neither form ever decides C: condition (2) needs C > 2, and with
+    β1 < √β2 it gives β1^{C−2}C² < β2^{(C−2)/2}C² ≤ 1, so β1^{C−1}C = β1^{C/2}·β1^{(C−2)/2}C < 1 and
+    (1 − β1)β1^{C−1}C < 1 − β1 ≤ 1 − β1^{C−1}: the smallest C (``thm2_period``) is the same under both forms,
+    and so are the numbers below (82, 3218).
 
     C may be a number or an array (then each condition is a bool array).
     """
     C = np.asarray(C, float)
     g = beta1 / math.sqrt(beta2)
-    c1 = (1 - beta1) * beta1 ** (C - 1) * C <= 1 - beta1
+    c1 = (1 - beta1) * beta1 ** (C - 1) * C <= 1 - beta1 ** (C - 1)
     c2 = beta2 ** ((C - 2) / 2) * C * C <= 1
     geo = g * (1 - g ** (C - 1)) / (1 - g) if g > 0 else 0.0
     c3 = 3 * (1 - beta1) / (2 * math.sqrt(1 - beta2)) * (1 + geo) + beta1 ** (C / 2 - 1) / (1 - beta1) < C / 3

@@ -285,7 +285,8 @@ def adamnc_paper(h):
     return _adam_family(h, "mean")
 
 
-_BOUND = {**_ADAM, "final_lr": 0.1, "gamma": None}  # Luo et al. Section 5: α* = 0.1, γ = 1 − β2
+# Luo et al. Section 5: α* = 0.1, γ = 1 − β2; Algorithm 2 divides the clipped rate by √t (α_t = α/√t)
+_BOUND = {**_ADAM, **_s(1e-3, "sqrt"), "final_lr": 0.1, "gamma": None}
 
 
 @reference(_BOUND)

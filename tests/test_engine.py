@@ -41,7 +41,7 @@ def test_adagrad_is_adamnc_with_beta1_zero():
 def test_adabound_with_collapsed_bounds_is_sgd_with_momentum():
     """η_l = η_u = α*: AdaBound's rate is α* everywhere, i.e. SGD(M) with dampening β1."""
     p = random_sequence()
-    a = traj(p, "adabound", 300, final_lr=0.02, gamma=math.inf, beta1=0.8, domain="none")
+    a = traj(p, "adabound", 300, final_lr=0.02, gamma=math.inf, beta1=0.8, schedule="const", domain="none")
     b = traj(p, "sgd", 300, alpha=0.02, momentum=0.8, dampening=0.8, domain="none")
     np.testing.assert_array_equal(a, b)
 

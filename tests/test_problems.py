@@ -166,6 +166,29 @@ def test_thm2_period_is_the_smallest_even_C_meeting_the_conditions():
     assert ReddiThm2(0.5, 0.8, C=10.0).C == 10
 
 
+def test_thm2_condition_1_is_the_momentum_at_the_end_of_a_period():
+    """Condition (1) of the proof: (1 − β1)β1^{C−1}C ≤ 1 − β1^{C−1}, i.e. the momentum a period's own gradients (C,
+    then C − 1 times −1) leave at its end is ≤ 0 — computed here by running the EMA over one period from m = 0.
+    The right side used to read 1 − β1 (stronger); condition (2) with β1 < √β2 implies both, so no C changes."""
+    for b1 in (0.0, 0.3, 0.5, 0.8, 0.9, 0.95):
+        for C in range(2, 200):
+            m = 0.0
+            for g in [float(C)] + [-1.0] * (C - 1):
+                m = b1 * m + (1 - b1) * g
+            c1 = bool(thm2_conditions(C, b1, 0.99)[0])
+            assert c1 == (m <= 1e-12 * C), (b1, C, m)
+    # the two forms differ: β1 = 0.9, C = 10 meets the corrected condition, not the old one
+    b1, C = 0.9, 10
+    assert thm2_conditions(C, b1, 0.99)[0] and not (1 - b1) * b1 ** (C - 1) * C <= 1 - b1
+    # (2) and β1 < √β2 imply the old, stronger form wherever (2) holds
+    for b1, b2 in [(0.0, 0.5), (0.5, 0.8), (0.9, 0.99), (0.99, 0.999), (0.7, 0.5), (0.3, 0.1)]:
+        C = np.arange(2, 200_000, 2.0)
+        with np.errstate(over="ignore", under="ignore"):
+            c2 = thm2_conditions(C, b1, b2)[1]
+            old = (1 - b1) * b1 ** (C - 1) * C <= 1 - b1
+        assert np.all(old[c2])
+
+
 def test_thm2_adam_goes_to_plus_one_and_the_fixed_methods_to_minus_one():
     p = ReddiThm2(beta1=0.3, beta2=0.6)  # C = 30
     T = 19_980  # whole periods in each half

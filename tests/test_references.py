@@ -75,23 +75,7 @@ def case(name, convention, which):
     return h
 
 
-# rows whose reference disagrees with the table (see the report in each reason); strict: the test must fail
-XFAIL = {
-    ("adopt", "paper", "defaults"): "ADOPT row clips n_t to ±t^{1/4} with t the round; the authors' code "
-    "(iShohei220/adopt, src/adopt/adopt.py: clip_lambda(step), step = updates before this one) and REFERENCE.md "
-    "clip to ±(t−1)^{1/4}: 1 at the first update that moves x, not 2^{1/4}",
-    ("adopt", "paper", "A"): "as for the defaults: ADOPT's clip bound is off by one round",
-    ("rmsprop", "paper", "defaults"): "rmsprop:paper defaults β2 = 0.99 (torch's value); its cited source, "
-    "Tieleman & Hinton's Lecture 6e, averages with 0.9 (MeanSquare = 0.9 MeanSquare + 0.1 g²)",
-}
-
-
-ADAMW_PAPER = ("adamw:paper applies its weight decay twice: the row's step is Loshchilov & Hutter's decoupled "
-               "x − s_t(α m̂/(√v̂ + ε) + λx), but because the row names its λ `weight_decay` (and has no "
-               "decoupled_weight_decay), the engine also adds the coupled L2 term g + λx to the gradient before "
-               "m and v (engine.apply_round) — AdamW's Algorithm 2 has no λx in g_t (that is Adam with L2)")
-for _which in ("defaults", "A", "B"):
-    XFAIL[("adamw", "paper", _which)] = ADAMW_PAPER
+XFAIL: dict = {}  # (name, convention, case) → why the row disagrees with its reference (strict xfail)
 
 
 def _marks(name, convention, which):
@@ -172,15 +156,15 @@ def test_trajectory_equals_the_reference(backend, name, convention, which, domai
     assert_same_path(got, ref, what=f"{name}:{convention} {which} {domain} {backend}")
 
 
-@pytest.mark.parametrize("which", ["A", "B"])
-@pytest.mark.parametrize("domain", list(DOMAINS))
-def test_adamw_paper_without_decay_equals_its_reference(which, domain):
-    """adamw:paper's trajectories above are xfail (its decay is applied twice); at λ = 0 the rest of the row — the
-    bias corrections, the schedule multiplier — is still held by the reference."""
-    h = {**case("adamw", "paper", which), "weight_decay": 0.0}
-    got, r = simulate_path("adamw", "paper", h, domain=domain)
-    assert not r.diverged[0]
-    assert_same_path(got, reference_path("adamw", "paper", h, domain=domain), what=f"adamw:paper λ = 0 {which}")
+def test_adamw_paper_decays_once():
+    """Loshchilov & Hutter's Algorithm 2 has no λx in g_t: with m = v = 0 at the start and g = 0, adamw:paper's
+    only motion is the decoupled decay x(1 − s_t λ) — the engine must not add a coupled g + λx as well (it did,
+    so that m and v saw λx and the iterate moved by the Adam step of λx besides)."""
+    g = np.zeros((5, 1))
+    lam, x0 = 0.1, np.array([0.5])
+    r = oco.simulate(Sequence(g), "adamw", T=5, x0=x0, domain="none", checkpoint_every=1, weight_decay=lam)
+    np.testing.assert_allclose(r.checkpoints.x[:, 0, 0], 0.5 * (1 - lam) ** np.arange(1, 6), rtol=1e-14)
+    assert not registry()["adamw:paper"].engine_decay and registry()["adamw:torch"].engine_decay
 
 
 def test_the_cases_reach_the_bounds_of_the_box():
@@ -267,8 +251,6 @@ def _gamma_params():
         for which in ("A", "B"):  # α/√t and a β1 schedule; SGDR's restarts (η jumps up at each)
             for d in (1, 2):
                 marks = []
-                if (name, convention, d) == ("adamw", "paper", 2):
-                    marks = [pytest.mark.xfail(strict=True, reason=ADAMW_PAPER)]
                 yield pytest.param("numpy", name, convention, which, d, marks=marks,
                                    id=f"numpy-{name}-{convention}-{which}-d{d}")
                 if HAVE_NUMBA:  # by default Adam's case A: d = 2 is the trajectory test's kernel, d = 1 a fused one
@@ -359,7 +341,7 @@ IDENTITIES = [
      ("adam", "torch"), dict(alpha=0.05, eps=0.0), "bounds (0, ∞) and ε = 0: torch's Adam step"),
     (("amsbound", "torch"), dict(alpha=0.05, eps=0.0, gamma=1e-14),
      ("amsgrad", "torch"), dict(alpha=0.05, eps=0.0), "bounds (0, ∞) and ε = 0: torch's AMSGrad step"),
-    (("adabound", "paper"), dict(alpha=0.05, gamma=1e-14, beta1_schedule="exp", lam=0.95),
+    (("adabound", "paper"), dict(alpha=0.05, gamma=1e-14, beta1_schedule="exp", lam=0.95, schedule="const"),
      ("adam", "paper"), dict(alpha=0.05, beta1_schedule="exp", lam=0.95), "bounds (0, ∞): Reddi's Adam"),
     (("amsbound", "paper"), dict(alpha=0.05, gamma=1e-14, schedule="sqrt"),
      ("amsgrad", "paper"), dict(alpha=0.05, schedule="sqrt"), "bounds (0, ∞) and α_t = α/√t: AMSGrad"),
@@ -368,9 +350,7 @@ IDENTITIES = [
 
 def _identity_params():
     for a, ha, b, hb, why in IDENTITIES:
-        marks = [pytest.mark.xfail(strict=True, reason=ADAMW_PAPER)] if a == ("adamw", "paper") and \
-            ha.get("weight_decay") else []
-        yield pytest.param(a, ha, b, hb, why, marks=marks, id=f"{a[0]}-{a[1]}={b[0]}-{b[1]}")
+        yield pytest.param(a, ha, b, hb, why, id=f"{a[0]}-{a[1]}={b[0]}-{b[1]}")
 
 
 @pytest.mark.parametrize("a, ha, b, hb, why", list(_identity_params()))

@@ -594,7 +594,7 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     from ..result import LR_QUANTILES
 
     B, d = x0.shape
-    wd = h.get("weight_decay")
+    wd = h.get("weight_decay") if method.engine_decay else None
     decay = "none"
     if wd is not None and np.any(wd != 0):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"

@@ -23,7 +23,7 @@ from ..hints import did_you_mean
 from ..schedules import BETA1_SCHEDULES, STEP_SCHEDULES
 from . import pieces
 
-CONVENTIONS = ("paper", "torch")
+CONVENTIONS = ("paper", "torch", "authors")
 ALIASES = {"lr": "alpha"}  # torch's name for the step size
 
 
@@ -125,6 +125,12 @@ class Method:
     @property
     def all_pieces(self) -> tuple[P, ...]:
         return (*self.clock, self.phi, *((self.psi,) if self.psi else ()), self.rate, self.step)
+
+    @property
+    def engine_decay(self) -> bool:
+        """Whether the engine applies the row's ``weight_decay`` λ before the pieces (coupled g + λx, or with
+        ``decoupled_weight_decay`` x(1 − α_t λ)): not when a piece reads λ itself (AdamW's paper step)."""
+        return "weight_decay" in self.hypers and not any("weight_decay" in p.args for p in self.all_pieces)
 
     @property
     def key(self) -> str:

@@ -18,7 +18,7 @@ arithmetic operation by operation (lerp for the first moment, the order of the b
 
 from __future__ import annotations
 
-from .ops import absolute, clip, lerp, maximum, sign, sqrt, where
+from .ops import absolute, clip, lerp, log, maximum, minimum, sign, sqrt, where
 
 
 # ---------------------------------------------------------------- per-configuration clocks
@@ -39,6 +39,30 @@ def radam_clock(p1, p2, beta1, beta2, t):
     p1, p2 = p1 * beta1, p2 * beta2
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     return p1, p2, rho_inf, rho_inf - 2.0 * t * p2 / (1.0 - p2)
+
+
+def ademamix_clock(p1, p2, beta1, beta2, beta3, mix, beta3_warmup, mix_warmup, t):
+    """AdEMAMix (Pagliardini et al. 2024, Algorithm 1) schedulers, with the running products β1^t, β2^t:
+    α(t) = min(tα/T_α, α);  β3(t) = min(exp(ln β1 ln β3 / ((1 − t/T_β3) ln β3 + (t/T_β3) ln β1)), β3)
+    (the slow EMA's half-life grows linearly from β1's to β3's), evaluated as β3^{1/((1 − s) ln β3/ln β1 + s)},
+    s = t/T_β3, which is the same number and stays finite at β1 = 0 (β3(t) = β3^{1/s}); T = 0: no warm-up."""
+    s = t / maximum(beta3_warmup, 1.0)
+    warm_b3 = minimum(beta3 ** (1.0 / ((1.0 - s) * (log(beta3) / log(beta1)) + s)), beta3)
+    b3t = where(t < beta3_warmup, warm_b3, beta3)
+    mixt = where(t < mix_warmup, minimum(t * mix / maximum(mix_warmup, 1.0), mix), mix)
+    return p1 * beta1, p2 * beta2, b3t, mixt
+
+
+def ademamix_clock_authors(p1, p2, beta1, beta2, beta3, mix, beta3_warmup, mix_warmup, t):
+    """apple/ml-ademamix (pytorch/ademamix.py): for t < T_α, α(t) = (t/T_α)·α; for t < T_β3,
+    β3(t) = f⁻¹((1 − a) f(β1) + a f(β3)), a = t/T_β3, f(β) = ln ½/ln(β + 10⁻⁸) − 1 (the half-life less one),
+    f⁻¹(h) = ½^{1/(h+1)}; afterwards α and β3 themselves; T = 0 (the code's None): no warm-up."""
+    a = t / maximum(beta3_warmup, 1.0)
+    f1 = log(0.5) / log(beta1 + 1e-8) - 1.0
+    f3 = log(0.5) / log(beta3 + 1e-8) - 1.0
+    b3t = where(t < beta3_warmup, 0.5 ** (1.0 / (((1.0 - a) * f1 + a * f3) + 1.0)), beta3)
+    mixt = where(t < mix_warmup, (t / maximum(mix_warmup, 1.0)) * mix, mix)
+    return p1 * beta1, p2 * beta2, b3t, mixt
 
 
 # ---------------------------------------------------------------- φ: first moment
@@ -89,11 +113,41 @@ def nadam_direction(m, g, beta1, mu, mu_next, mu_prod):
 
 
 def adopt_momentum(m, g, v, t, beta1, eps, clip_grad):
-    """ADOPT: n_t = clip(g_t/max(√v_{t−1}, ε), ±t^{1/4}), m_t = lerp(m_{t−1}, n_t, 1 − β1); nothing in round 1."""
+    """ADOPT: n_t = clip(g_t/max(√v_{t−1}, ε), ±(t − 1)^{1/4}), m_t = lerp(m_{t−1}, n_t, 1 − β1); nothing in
+    round 1. Round t is the k = t − 1-th update that moves x: the clip is k^{1/4}, 1 at the first update
+    (Taniguchi et al. 2024, Algorithm 2 with c_k = k^{1/4}; iShohei220/adopt calls clip_lambda(step) with the
+    count of steps before this one)."""
     n = g / maximum(sqrt(v), eps)
     if clip_grad:
-        n = clip(n, -(t**0.25), t**0.25)
+        c = (t - 1.0) ** 0.25
+        n = clip(n, -c, c)
     return where(t == 1, m, lerp(m, n, 1.0 - beta1))
+
+
+def sign_gradient(g):
+    """signSGD (Bernstein et al. 2018, Algorithm 1): d_t = sign(g_t) (sign(0) = 0)."""
+    return sign(g)
+
+
+def signum_direction(m, g, b1t):
+    """Signum (Bernstein et al. 2018, Algorithm 3): m_t = β m_{t−1} + (1 − β) g_t, d_t = sign(m_t)."""
+    m = b1t * m + (1.0 - b1t) * g
+    return m, sign(m)
+
+
+def lion_direction(m, g, beta1, beta2):
+    """Lion (Chen et al. 2023, Algorithm 2; google/automl lion/lion_pytorch.py): c_t = β1 m_{t−1} + (1 − β1) g_t,
+    d_t = sign(c_t), then m_t = β2 m_{t−1} + (1 − β2) g_t (the momentum is updated after the interpolation)."""
+    c = m * beta1 + g * (1.0 - beta1)
+    return m * beta2 + (1.0 - beta2) * g, sign(c)
+
+
+def ademamix_direction(m, m2, g, beta1, b3t, mixt, p1):
+    """AdEMAMix: m1 = β1 m1 + (1 − β1) g, m2 = β3(t) m2 + (1 − β3(t)) g (not bias-corrected);
+    d_t = m1/(1 − β1^t) + α(t) m2."""
+    m = m * beta1 + (1.0 - beta1) * g
+    m2 = m2 * b3t + (1.0 - b3t) * g
+    return m, m2, m / (1.0 - p1) + mixt * m2
 
 
 # ---------------------------------------------------------------- ψ: second moment
@@ -171,6 +225,14 @@ def adopt_sq(v, g, t, beta2):
     return new, where(t == 1, new, v)
 
 
+def padam_sq_authors(v, vhat, g, beta2, amsgrad):
+    """uclaml/Padam (Padam.py): v = β2 v + (1 − β2) g²; with amsgrad (its default) v̂ = max(v̂, v) over the raw v,
+    handed on as V; without, V = v."""
+    v = v * beta2 + (1.0 - beta2) * (g * g)
+    vhat = maximum(vhat, v) if amsgrad else vhat
+    return v, vhat, vhat if amsgrad else v
+
+
 def adadelta_sq(v, g, rho):
     """AdaDelta: E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²."""
     return v * rho + (1.0 - rho) * (g * g)
@@ -207,6 +269,33 @@ def adamax_rate(V, a, p1):
     return (a / (1.0 - p1)) / V
 
 
+def yogi_rate_tfa(V, a, eps, p1, p2):
+    """TensorFlow Addons' Yogi: η_t = (α_t √(1 − β2^t)/(1 − β1^t)) / (√v_t + ε) (the bias corrections on the
+    step, ε outside the root and not corrected)."""
+    return (a * sqrt(1.0 - p2) / (1.0 - p1)) / (sqrt(V) + eps)
+
+
+def padam_rate_authors(V, a, eps, p, p1, p2):
+    """uclaml/Padam: η_t = (α_t √(1 − β2^t)/(1 − β1^t)) / (√V_t + ε)^{2p} (= v̂^p with ε, bias-corrected)."""
+    return (a * sqrt(1.0 - p2) / (1.0 - p1)) / (sqrt(V) + eps) ** (p * 2.0)
+
+
+def belief_rate_authors(V, a, eps, p1, p2, rho_inf, rho_t, rectify, degenerated_to_sgd):
+    """adabelief-pytorch 0.2.1: rectify (its default): ρ_t ≥ 5: η_t = α_t r_t/(1 − β1^t) / (√s_t + ε) with
+    r_t = √((1 − β2^t)(ρ_t − 4)/(ρ_∞ − 4)·(ρ_t − 2)/ρ_t·ρ_∞/(ρ_∞ − 2)); ρ_t < 5: α_t/(1 − β1^t) (degenerated_to_sgd)
+    or no step; without rectify: η_t = (α_t/(1 − β1^t)) / (√s_t/√(1 − β2^t) + ε)."""
+    if rectify:
+        r = sqrt((1.0 - p2) * (rho_t - 4.0) / (rho_inf - 4.0) * (rho_t - 2.0) / rho_t * rho_inf / (rho_inf - 2.0))
+        sgd = 1.0 / (1.0 - p1) if degenerated_to_sgd else 0.0 * p1
+        return where(rho_t >= 5.0, (a * (r / (1.0 - p1))) / (sqrt(V) + eps), a * sgd)
+    return (a / (1.0 - p1)) / (sqrt(V) / sqrt(1.0 - p2) + eps)
+
+
+def ademamix_rate(V, a, eps, p2):
+    """AdEMAMix: η_t = α_t / (√v_t/√(1 − β2^t) + ε) (= α_t/(√v̂_t + ε))."""
+    return a / (sqrt(V) / sqrt(1.0 - p2) + eps)
+
+
 def power_rate(V, a, p):
     """Padam: η_t = α_t / V_t^p."""
     return a / V**p
@@ -229,8 +318,10 @@ def eps_outside(V, a, eps):
 
 
 def bounded(V, a, alpha, beta2, eps, final_lr, gamma, t):
-    """AdaBound paper: η_t = clip(α/√(V_t + ε), α*(1 − 1/(γt + 1)), α*(1 + 1/(γt))) · α_t/α,
-    α* = final_lr, γ = 1 − β2 unless given (γ ≤ 0 here means "not given")."""
+    """AdaBound paper (Luo et al. 2019, Algorithm 2): η_t = clip(α/√(V_t + ε), α*(1 − 1/(γt + 1)),
+    α*(1 + 1/(γt))) · α_t/α, α* = final_lr, γ = 1 − β2 unless given (γ ≤ 0 here means "not given").
+    Algorithm 2 divides the clipped rate by √t: that is α_t/α with the paper rows' default schedule α_t = α/√t;
+    with a constant schedule α_t/α = 1 (the authors' released code)."""
     gamma = where(gamma > 0, gamma, 1.0 - beta2)
     lower = final_lr * (1.0 - 1.0 / (gamma * t + 1.0))
     upper = final_lr * (1.0 + 1.0 / (gamma * t))

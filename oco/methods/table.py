@@ -125,10 +125,10 @@ TABLE: list[Method] = [
     ),
     Method(
         "rmsprop", "paper", P(p.gradient, "d"), SQ, P(p.root, "eta"), state={"v": 0.0},
-        hypers={**_schedule(0.01), "beta2": H(0.99, "beta", "second-moment decay β2"),
+        hypers={**_schedule(0.01), "beta2": H(0.9, "beta", "second-moment decay β2 (Tieleman & Hinton's 0.9)"),
                 **_eps(0.0, "inside the root")},
         formula="v_t = β2 v_{t−1} + (1 − β2) g_t²;  x_{t+1} = Π_{F,√V_t}(x_t − α_t g_t/√(v_t + ε))  (Adam with β1 = 0)",
-        source=f"Tieleman & Hinton 2012; {REDDI}",
+        source=f"Tieleman & Hinton 2012, Lecture 6e (MeanSquare = 0.9 MeanSquare + 0.1 g²); {REDDI}",
         summary="RMSProp (Adam with β1 = 0)",
     ),
     Method(
@@ -282,11 +282,13 @@ TABLE: list[Method] = [
     # ---------------------------------------------------------------- bounded and belief-based rates
     Method(
         "adabound", "paper", EMA, SQ, P(p.bounded, "eta"), state=MV,
-        hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
+        hypers={**_schedule(1e-3, "sqrt", src="Luo et al.; schedule sqrt is Algorithm 2's η_t/√t"), **_betas(),
+                **_eps(0.0, "inside the root"),
                 "final_lr": H(0.1, "positive", "α*, the SGD rate both bounds converge to"),
                 "gamma": H(None, "gamma", "bound speed γ; default 1 − β2 as in the paper's experiments")},
-        formula="η_t = clip(α/√v_t, α*(1 − 1/(γt+1)), α*(1 + 1/(γt))) · α_t/α;  x_{t+1} = Π_{F,diag(η_t)^{-1}}(x_t − η_t m_t)",
-        source="Luo, Xiong, Liu & Sun, ICLR 2019 (Algorithm 2, bounds of Section 5)",
+        formula="η_t = clip(α/√v_t, α*(1 − 1/(γt+1)), α*(1 + 1/(γt))) · α_t/α, α_t = α/√t by default (Algorithm 2's"
+        " η_t/√t; schedule=const gives the released code's constant step);  x_{t+1} = Π_{F,diag(η_t)^{-1}}(x_t − η_t m_t)",
+        source="Luo, Xiong, Liu & Sun, ICLR 2019 (Algorithm 2 with its 1/√t, bounds of Section 5)",
         summary="AdaBound: Adam with learning rates clipped to bounds that converge to α*",
     ),
     Method(
@@ -301,10 +303,11 @@ TABLE: list[Method] = [
     ),
     Method(
         "amsbound", "paper", EMA, P(p.ams, "v vhat=V"), P(p.bounded, "eta"), state=MVV,
-        hypers={**_schedule(1e-3, src="Luo et al."), **_betas(), **_eps(0.0, "inside the root"),
+        hypers={**_schedule(1e-3, "sqrt", src="Luo et al.; schedule sqrt is Algorithm 3's η_t/√t"), **_betas(),
+                **_eps(0.0, "inside the root"),
                 "final_lr": H(0.1, "positive", "α*"), "gamma": H(None, "gamma", "default 1 − β2")},
-        formula="AdaBound with v̂_t = max(v̂_{t−1}, v_t)",
-        source="Luo et al., ICLR 2019 (AMSBound)",
+        formula="AdaBound with v̂_t = max(v̂_{t−1}, v_t);  α_t = α/√t by default (the paper's η_t/√t)",
+        source="Luo et al., ICLR 2019 (AMSBound, Algorithm 3 with its 1/√t)",
         summary="AMSBound: AdaBound on AMSGrad's v̂",
     ),
     Method(
@@ -343,10 +346,122 @@ TABLE: list[Method] = [
     Method(
         "adopt", "paper", P(p.adopt_momentum, "m=d"), P(p.adopt_sq, "v V"), P(p.adopt_rate, "eta"), state=MV,
         hypers={**_schedule(1e-3), **_betas(0.9, 0.9999, schedule=False), **_eps(1e-6, "max(√v, ε)"),
-                "clip_grad": H(True, "bool", "clip the normalised gradient to ±t^{1/4}")},
-        formula="round 1: v = g² (no step);  n_t = clip(g_t/max(√v_{t−1}, ε), ±t^{1/4});  m_t = β1 m + (1 − β1) n_t;"
+                "clip_grad": H(True, "bool", "clip the normalised gradient to ±k^{1/4} at the k-th update "
+                               "(k = t − 1: 1 at the first)")},
+        formula="round 1: v = g² (no step);  n_t = clip(g_t/max(√v_{t−1}, ε), ±(t − 1)^{1/4});  m_t = β1 m + (1 − β1) n_t;"
         "  x_{t+1} = Π_F(x_t − α_t m_t);  v_t = β2 v_{t−1} + (1 − β2) g_t²",
-        source="Taniguchi et al., NeurIPS 2024 (ADOPT), iShohei220/adopt",
+        source="Taniguchi et al., NeurIPS 2024 (ADOPT, Algorithm 2, clip c_k = k^{1/4}); the same arithmetic as the "
+        "authors' iShohei220/adopt (clip_lambda(step) = step^{1/4} with step the updates before this one)",
         summary="ADOPT: normalise by the previous v, then average",
+    ),
+    # ---------------------------------------------------------------- the authors' released forms
+    Method(
+        "yogi", "authors", P(p.ema_authors, "m=d"), P(p.yogi_sq, "v=V"), P(p.yogi_rate_tfa, "eta"),
+        state={"m": 0.0, "v": "v0"}, clock=POWERS, cstate=ONE,
+        hypers={**_schedule(1e-2, src="TensorFlow Addons Yogi"), **_betas(schedule=False),
+                **_eps(1e-3, "outside the root (not bias-corrected)"),
+                "v0": H(1e-6, "nonneg", "initial v (TFA's initial_accumulator_value; m starts at 0)")},
+        formula="m = β1 m + (1 − β1) g;  v = v + (1 − β2) sign(g² − v) g²  (v_0 = 10⁻⁶);"
+        "  x_{t+1} = Π_F(x_t − α_t √(1 − β2^t)/(1 − β1^t) · m/(√v + ε))",
+        source="tensorflow/addons tensorflow_addons/optimizers/yogi.py (0.23; l1 = l2 = 0, activation sign): the "
+        "released Yogi — the authors published no code of their own",
+        summary="Yogi as released (TensorFlow Addons): bias-corrected step",
+    ),
+    Method(
+        "padam", "authors", P(p.ema_authors, "m=d"), P(p.padam_sq_authors, "v vhat V"), P(p.padam_rate_authors, "eta"),
+        state=MVV, clock=POWERS, cstate=ONE,
+        hypers={**_schedule(0.1, src="uclaml/Padam"), **_betas(schedule=False), **_eps(1e-8, "added to √v̂, inside the power"),
+                "p": H(0.25, "power", "partial p: the class default 1/4 (its scripts and README run 1/8)"), **_wd(),
+                "amsgrad": H(True, "bool", "divide by the running max v̂ (the code's default) or by v")},
+        formula="g ← g + λx;  m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  v̂ = max(v̂, v);"
+        "  x_{t+1} = Π_F(x_t − α_t √(1 − β2^t)/(1 − β1^t) · m/(√v̂ + ε)^{2p})",
+        source="Chen, Zhou, Tang, Yang, Cao & Gu, IJCAI 2020; the authors' uclaml/Padam (Padam.py)",
+        summary="Padam as the authors released it: bias-corrected, ε inside the power",
+    ),
+    Method(
+        "adabelief", "authors", P(p.ema_authors, "m=d"), P(p.belief_sq, "v=V"), P(p.belief_rate_authors, "eta"),
+        state=MV, clock=(P(p.radam_clock, "p1 p2 rho_inf rho_t"),), cstate=ONE,
+        hypers={**_schedule(1e-3, src="adabelief-pytorch 0.2.1"), **_betas(schedule=False),
+                **_eps(1e-16, "added to s_t and to √s_t"),
+                "weight_decay": H(0.0, "nonneg", "weight decay λ"),
+                "decoupled_weight_decay": H(True, "bool", "weight_decouple: x(1 − α_t λ) (default); false: g + λx"),
+                "rectify": H(True, "bool", "the rectified (RAdam) step, the package's default"),
+                "degenerated_to_sgd": H(True, "bool", "ρ_t < 5: step α_t m/(1 − β1^t) (else none)")},
+        formula="x ← x(1 − α_t λ);  m = β1 m + (1 − β1) g;  s = β2 s + (1 − β2)(g − m)² + ε;"
+        "  ρ_t = ρ_∞ − 2tβ2^t/(1 − β2^t);  ρ_t ≥ 5: x −= α_t r_t/(1 − β1^t) · m/(√s + ε),"
+        "  r_t = √((1 − β2^t)(ρ_t − 4)(ρ_t − 2)ρ_∞/((ρ_∞ − 4)(ρ_∞ − 2)ρ_t));  else x −= α_t m/(1 − β1^t)"
+        "  (rectify=false: x −= α_t/(1 − β1^t) · m/(√s/√(1 − β2^t) + ε))",
+        source="Zhuang et al., NeurIPS 2020; the authors' adabelief-pytorch 0.2.1 (AdaBelief, its defaults: "
+        "rectify, weight_decouple, amsgrad off)",
+        summary="AdaBelief as the authors' package runs it: rectified by default",
+    ),
+    # ---------------------------------------------------------------- sign methods and Lion
+    Method(
+        "signsgd", "paper", P(p.sign_gradient, "d"), None, CONST,
+        hypers=_schedule(1e-2, src="MXNet's SignSGD default learning_rate (the authors' implementation)"),
+        formula="x_{t+1} = Π_F(x_t − α_t sign(g_t))  (sign(0) = 0)",
+        source="Bernstein, Wang, Azizzadenesheli & Anandkumar, ICML 2018, Algorithm 1 (jxbz/signSGD runs MXNet's "
+        "SignSGD)",
+        summary="signSGD: step by the sign of the gradient",
+    ),
+    Method(
+        "signum", "paper", P(p.signum_direction, "m d"), None, CONST, state={"m": 0.0},
+        hypers={**_schedule(1e-2, src="MXNet's Signum default learning_rate; the theorem takes α/√t (sqrt)"),
+                "beta1": H(0.9, "beta", "momentum β (MXNet's momentum; the paper's experiments: 0.9)"),
+                "beta1_schedule": H("const", "beta1_schedule", "βt: const, exp (β·λ^{t−1}) or inv (β/t)"),
+                "lam": H(1.0, "nonneg", "λ of the exp βt schedule")},
+        formula="m_t = β m_{t−1} + (1 − β) g_t (m_0 = 0);  x_{t+1} = Π_F(x_t − α_t sign(m_t))",
+        source="Bernstein et al., ICML 2018, Algorithm 3 (Signum); MXNet's Signum (wd = wd_lh = 0)",
+        summary="Signum: signSGD on an exponential moving average of the gradient",
+    ),
+    Method(
+        "lion", "paper", P(p.lion_direction, "m d"), None, CONST, state={"m": 0.0},
+        hypers={**_schedule(1e-4, src="Chen et al.'s code default lr"),
+                "beta1": H(0.9, "beta", "β1 of the step's interpolation sign(β1 m + (1 − β1) g)"),
+                "beta2": H(0.99, "beta", "β2 of the momentum m = β2 m + (1 − β2) g"),
+                "weight_decay": H(0.0, "nonneg", "decoupled decay λ: x(1 − α_t λ) before the signed step"),
+                "decoupled_weight_decay": H(True, "bool", "Lion's decay is decoupled; false adds λx to g instead")},
+        formula="c_t = β1 m_{t−1} + (1 − β1) g_t;  x_{t+1} = Π_F(x_t(1 − α_t λ) − α_t sign(c_t));"
+        "  m_t = β2 m_{t−1} + (1 − β2) g_t",
+        source="Chen et al., 'Symbolic Discovery of Optimization Algorithms', NeurIPS 2023, Algorithm 2 (β1 = 0.9, "
+        "β2 = 0.99); operation for operation the authors' google/automl lion/lion_pytorch.py (= lion-pytorch 0.2.5)",
+        summary="Lion: the sign of an interpolation of momentum and gradient, decoupled weight decay",
+    ),
+    # ---------------------------------------------------------------- AdEMAMix
+    Method(
+        "ademamix", "paper", P(p.ademamix_direction, "m m2 d"), SQ_T, P(p.ademamix_rate, "eta"),
+        state={"m": 0.0, "m2": 0.0, "v": 0.0}, clock=(P(p.ademamix_clock, "p1 p2 b3t mixt"),), cstate=ONE,
+        hypers={**_schedule(1e-3), **_betas(0.9, 0.999, schedule=False),
+                "beta3": H(0.9999, "beta", "slow-EMA decay β3"),
+                "mix": H(5.0, "nonneg", "the paper's α, the slow EMA's weight (α is the step size here); the "
+                         "paper's experiments take 5 to 10"),
+                "beta3_warmup": H(0.0, "nonneg", "T_β3: rounds over which β3(t) rises from β1 to β3 (0: none; the "
+                                  "paper takes the run's length)"),
+                "mix_warmup": H(0.0, "nonneg", "T_α: rounds over which α(t) rises from 0 (0: none)"),
+                **_eps(1e-8, "outside the root"),
+                "weight_decay": H(0.0, "nonneg", "decoupled decay λ: x(1 − α_t λ)"),
+                "decoupled_weight_decay": H(True, "bool", "the paper's decay is decoupled; false adds λx to g")},
+        formula="m1 = β1 m1 + (1 − β1) g;  m2 = β3(t) m2 + (1 − β3(t)) g;  v = β2 v + (1 − β2) g²;"
+        "  x_{t+1} = Π_F(x_t − α_t((m1/(1 − β1^t) + α(t) m2)/(√(v/(1 − β2^t)) + ε) + λ x_t));"
+        "  α(t) = min(tα/T_α, α),  β3(t) = min(exp(ln β1 ln β3/((1 − t/T_β3) ln β3 + (t/T_β3) ln β1)), β3)",
+        source="Pagliardini, Ablin & Grangier, 'The AdEMAMix Optimizer: Better, Faster, Older', ICLR 2025, "
+        "Algorithm 1 (as pytorch_optimizer's AdEMAMix runs it)",
+        summary="AdEMAMix: Adam with a mixture of a fast and a slow EMA of the gradient",
+    ),
+    Method(
+        "ademamix", "authors", P(p.ademamix_direction, "m m2 d"), SQ_T, P(p.ademamix_rate, "eta"),
+        state={"m": 0.0, "m2": 0.0, "v": 0.0}, clock=(P(p.ademamix_clock_authors, "p1 p2 b3t mixt"),), cstate=ONE,
+        hypers={**_schedule(1e-3, src="apple/ml-ademamix"), **_betas(0.9, 0.999, schedule=False),
+                "beta3": H(0.9999, "beta", "slow-EMA decay β3"),
+                "mix": H(2.0, "nonneg", "the code's alpha, the slow EMA's weight (its default 2)"),
+                "beta3_warmup": H(0.0, "nonneg", "beta3_warmup in rounds (0: the code's None)"),
+                "mix_warmup": H(0.0, "nonneg", "alpha_warmup in rounds (0: the code's None)"),
+                **_eps(1e-8, "outside the root"),
+                "weight_decay": H(0.0, "nonneg", "decay λ as in AdamW: x(1 − α_t λ)"),
+                "decoupled_weight_decay": H(True, "bool", "the code's decay is decoupled; false adds λx to g")},
+        formula="as the paper, with the code's schedulers: t < T_α: α(t) = (t/T_α)α;  t < T_β3: β3(t) = "
+        "½^{1/(h+1)}, h = (1 − t/T_β3) f(β1) + (t/T_β3) f(β3), f(β) = ln ½/ln(β + 10⁻⁸) − 1",
+        source="the authors' apple/ml-ademamix, pytorch/ademamix.py (AdEMAMix, linear_hl_warmup_scheduler)",
+        summary="AdEMAMix as the authors' PyTorch code runs it",
     ),
 ]
