@@ -10,9 +10,11 @@ status 1 (``OCO_DEBUG=1`` shows the traceback instead).
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import os
 import sys
+import types
 import typing
 import warnings
 from contextlib import ExitStack, contextmanager
@@ -28,6 +30,49 @@ try:  # typer >= 0.22 vendors click
     from typer import _click as click
 except ImportError:  # pragma: no cover
     import click
+
+
+class _Deferred(type):
+    """A stand-in for the class ``__module__.__name__``: calling it or reading an attribute it lacks imports
+    the real class and hands on to it."""
+
+    def _real_class(cls) -> type:
+        return getattr(importlib.import_module(cls.__module__), cls.__name__)
+
+    def __call__(cls, *args, **kwargs):
+        return cls._real_class()(*args, **kwargs)
+
+    def __getattr__(cls, name):
+        return getattr(cls._real_class(), name)
+
+
+def _import_help_formatter() -> None:
+    """Import typer's help formatter, typer.rich_utils, without the rich.markdown and rich.traceback it
+    imports at its top. They serve markup_mode="markdown" and typer's own tracebacks, which oco's help does
+    not use (oco's markup is "rich"; its errors are one line), and they bring markdown_it and pygments: half
+    the time of ``oco --help``. Their classes Markdown and Traceback are stand-ins (``_Deferred``) that import
+    the real ones on first use, so the formatter behaves as before; if the import fails all the same, typer
+    imports its formatter itself when it needs it, as it would without this."""
+    from typer import core
+
+    if not core.HAS_RICH or "typer.rich_utils" in sys.modules:
+        return
+    stand_ins = {}
+    for module, name in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if module not in sys.modules:
+            stand_ins[module] = types.ModuleType(module)
+            setattr(stand_ins[module], name, _Deferred(name, (), {"__module__": module}))
+    sys.modules.update(stand_ins)
+    try:
+        importlib.import_module("typer.rich_utils")
+    except Exception:  # pragma: no cover  (a typer that reads more of those modules)
+        pass
+    finally:
+        for module in stand_ins:
+            del sys.modules[module]
+
+
+_import_help_formatter()
 
 _ARGV: list[str] = ["oco"]
 EXIT_BAD_INPUT = 2
@@ -140,7 +185,8 @@ Backend = Annotated[str, typer.Option("--backend", help=f"engine backend: {backe
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 Checkpoints = Annotated[int, typer.Option("--checkpoints", help="rounds recorded in the traces, log-spaced")]
 CheckpointEvery = Annotated[int | None, typer.Option("--checkpoint-every", help="record every k-th round instead")]
-Format = Annotated[str, typer.Option("--format", help="figure format: png, svg or pdf")]
+Format = Annotated[str, typer.Option("--format", help="figure format: png, svg, pdf or pgf (pgf needs xelatex); "
+                                                     "each figure's data is written beside it as NAME.csv")]
 Plot = Annotated[bool, typer.Option("--plot/--no-plot", help="draw the figures")]
 
 
@@ -201,9 +247,18 @@ def _settings(problem, method, opts: dict, checkpoints: int) -> dict:
         )
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf", "pgf")  # oco.plots.FORMATS, not imported here: --help imports no numpy
+
+
 def _check_format(fmt: str) -> None:
-    if fmt not in ("png", "svg", "pdf"):
-        fail(f"--format must be png, svg or pdf, got {fmt!r}")
+    if fmt not in FIGURE_FORMATS:
+        fail(f"--format must be png, svg, pdf or pgf, got {fmt!r}")
+    if fmt == "pgf":
+        from oco.plots import pgf_unavailable
+
+        why = pgf_unavailable()
+        if why:
+            fail(f"--format {why}")
 
 
 # ---------------------------------------------------------------- commands
@@ -283,6 +338,9 @@ def sweep(
                                                    "(tcp://HOST:8786; needs oco's optional 'dask' extra)")] = None,
     workers: Annotated[int | None, typer.Option("--workers", metavar="N", help="compute the shards on a Dask "
                                                 "cluster of N processes started on this machine")] = None,
+    traces: Annotated[str | None, typer.Option("--traces", help="checkpoint traces kept in traces.npz: thin "
+                                               "(every row up to 16 MiB, beyond it a sub-grid), all, or none",
+                                               show_default="thin; on --resume the folder's")] = None,
     checkpoints: Checkpoints = 50,
     opts: dict | None = None,
 ) -> None:
@@ -302,7 +360,7 @@ def sweep(
     with user_errors():
         if on_cluster:
             dist.check_options(scheduler, workers)
-        cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size,
+        cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size, traces,
                          **_settings(problem, method, opts, checkpoints))
     out = Path(out)
     with ExitStack() as stack:
@@ -314,9 +372,9 @@ def sweep(
             if shard_size is None and not resume:  # neither given nor stored: enough shards for every worker
                 cfg.shard_size = dist.default_shard_size(sw.n_rows(cfg), dist.threads(client))
         try:
-            with ProgressBar(sw.pending_rounds(cfg, out), "rounds", enabled=not opts["quiet"]) as bar:
+            with ProgressBar(sw.pending_rounds(cfg, out, traces), "rounds", enabled=not opts["quiet"]) as bar:
                 path = sw.run_sweep(cfg, out, list(_ARGV), bar, opts["fmt"], opts["plot"], extra=extra,
-                                    runner=runner)
+                                    runner=runner, traces=traces)
         except dist.ClusterError as e:
             typer.echo(f"Error: {e}", err=True)
             raise typer.Exit(1) from None

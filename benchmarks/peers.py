@@ -161,12 +161,12 @@ def oco_backend(name):
     ``like_T``: a short call with the backend that ``auto`` picks for that horizon)."""
     def prepare(alpha, b1, b2, T, like_T=None):
         import oco
-        from oco.api import AUTO_NUMBA_T
-        from oco.backends import available
+        from oco.backends import COMPILE_S, available, numpy_seconds
 
         backend = name
-        if name == "auto" and like_T is not None:
-            backend = "numba" if like_T >= AUTO_NUMBA_T and "numba" in available() else "numpy"
+        if name == "auto" and like_T is not None:  # auto's estimate (a cached kernel aside)
+            fast = numpy_seconds(np.size(alpha), 1, like_T) > COMPILE_S and "numba" in available()
+            backend = "numba" if fast else "numpy"
 
         def run():
             r = oco.simulate("reddi-online", "adam", T=T, alpha=alpha, beta1=b1, beta2=b2, schedule="sqrt",

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import engine
 from . import specs
-from .backends import AUTO_NUMBA_T, CompileError, choose, names  # noqa: F401 (AUTO_NUMBA_T re-exported)
+from .backends import CompileError, choose, names
 from .config import MAX_T
 from .foreign import Foreign
 from .projections import Domain, make_domain
@@ -53,9 +53,9 @@ def simulate(
     ``"box"``/``"ball"``/``"none"`` (with ``radius``); default: the problem's own ([−1, 1] for the
     counterexamples). ``checkpoints``: how many log-spaced rounds to record, or the rounds themselves;
     ``checkpoint_every=k`` records every k-th round instead. ``backend``: one of ``oco.BACKENDS`` (the
-    NumPy engine is the reference; the others agree with it to round-off). ``auto`` takes the compiled
-    numba kernel when T ≥ 50 000 and the problem is a linear sequence, NumPy otherwise — a choice that
-    depends on the run's settings only, never on the batch, so a run and its sweep cell match exactly.
+    NumPy engine is the reference; numba agrees with it bit for bit, torch to round-off). ``auto`` takes
+    the compiled numba kernel when it is cached or the NumPy engine would take longer than compiling it
+    (``oco.backends.choose``), NumPy otherwise: the choice changes the time, never the numbers.
 
     >>> r = simulate("reddi-online", "adam", T=2000, alpha=0.5, beta1=0.9, beta2=0.99, schedule="sqrt")
     >>> float(r.x_final[0, 0])
@@ -116,7 +116,7 @@ def simulate(
             raise ValueError(f"checkpoints must lie in [1, T={T}]")
     if isinstance(m, Foreign):  # its own library computes the update, whatever the backend
         return m.run(prob, h, seeds, T, x0_arr, dom, cks, progress)
-    runner, why = choose(backend, prob, dom, T)
+    runner, why = choose(backend, prob, dom, T, m, h, seeds, x0_arr)
     if why is not None:
         _notice(f"oco: the {backend} backend cannot run this ({why}); using {runner.name}")
     try:

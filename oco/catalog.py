@@ -110,6 +110,9 @@ def method_text(m) -> str:
         out.append(f"  note:    {NOT_OBSERVABLE}; lr_min, lr_max and Γ_t are not observable")
     out.append(f"  source:  {m.source}")
     if not isinstance(m, Foreign):
+        from .bounds import describe as bound_lines
+
+        out += bound_lines(m.name, m.convention)  # the published regret bound, for the rows that have one
         out.append(f"  pieces:  {', '.join(map(repr, m.all_pieces))}")
     out.append("  hyperparameters (default, meaning):")
     out += _rows([(k, repr(h.default), h.help) for k, h in m.hypers.items()], "    ")

@@ -5,7 +5,8 @@ ADDRESS`` on each machine that computes); ``--workers N`` starts a cluster of N 
 Either way the unit of work is the shard of the local sweep: ``runner(client)`` submits ``oco.sweeps.run_shard``
 for every unfinished shard and yields the results as they finish, and ``oco.sweeps.run_sweep`` writes them and
 assembles sweep.csv exactly as it does for a local run, so the files are byte-identical and ``--resume`` works
-across both paths.
+across both paths. A worker returns the traces of all its shard's rows; which of them are kept (``--traces``) is
+decided here, when the shard is written, as for a local run.
 
 A worker that dies takes its running shard with it; the scheduler gives that shard to another worker (a shard
 may be lost with its worker up to ``distributed.scheduler.allowed-failures`` times, 3 by default), and a shard

@@ -19,6 +19,8 @@ every backend.
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -26,10 +28,12 @@ from typing import Any
 import numpy as np
 
 from .methods import Method, clock_pieces
-from .projections import Domain
+from .projections import Box, Domain, Unconstrained
 from .result import LR_QUANTILES, Checkpoints, Result
 
 CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.DRAW_BLOCK keeps blocks whole)
+BLOCK_BATCH = 256  # batches up to this size add up their tallies a block of rounds at a time (NumPy)
+BLOCK = 1 << 18  # η entries (2 MB) such a block holds: BLOCK // (B·d) rounds, 1 to CHUNK
 
 Array = Any  # an array of the run's library: a NumPy array, or a torch tensor
 
@@ -61,6 +65,25 @@ def round_pieces(method: Method, h: dict) -> tuple[list, list]:
     return [*clock_pieces(h), *method.clock], list(method.all_pieces[len(method.clock):])
 
 
+def hoist_fixed(env: dict, clock: list, update: list) -> tuple[list, list]:
+    """Run once, now, the pieces whose values are the same every round, and return (clock, update) without
+    them: a piece that reads only hyperparameters no piece writes (or what pieces run here wrote) and whose
+    outputs no other piece writes and nothing held before (β1t = β1 with a constant β1 schedule, α_t = α).
+    Pieces are pure functions of their arguments, so each round would compute the same values again."""
+    writes = Counter(n for p in (*clock, *update) for names in p.outs for n in names)
+    fixed = {n for n in env if n not in writes} - {"t", "g", "x"}  # the engine writes t, g and x each round
+
+    def every_round(piece) -> bool:
+        outs = [n for names in piece.outs for n in names]
+        if fixed.issuperset(piece.args) and all(writes[n] == 1 and n not in env for n in outs):
+            piece(env)
+            fixed.update(outs)
+            return False
+        return True
+
+    return [p for p in clock if every_round(p)], [p for p in update if every_round(p)]
+
+
 def apply_round(env: dict, clock: list, update: list, t: int, g, x, wd, decoupled: bool) -> None:
     """One round's pieces on env (arrays or tensors alike): the clock, weight decay (wd None: none; coupled,
     g + λx, or decoupled, x(1 − α_t λ)), then φ, ψ, the rate and the step — env then holds η and x̂."""
@@ -73,6 +96,17 @@ def apply_round(env: dict, clock: list, update: list, t: int, g, x, wd, decouple
     env["x"] = x * (1.0 - env["a"] * wd) if wd is not None and decoupled else x
     for piece in update:
         piece(env)
+
+
+def reduce_rows(ufunc: np.ufunc, a: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(a, axis=-1)`` for np.logical_and, np.logical_or, np.minimum or np.maximum. NumPy
+    reduces a short last axis row by row, at about 0.1 µs a row; for many short rows, d operations on whole
+    columns, ufunc(…ufunc(a[..., 0], a[..., 1])…, a[..., d − 1]), give the same values far sooner (these four
+    are exact in any order)."""
+    d = a.shape[-1]
+    if 1 < d < 32 and a.size > 64 * d * d:
+        return functools.reduce(ufunc, np.moveaxis(a, -1, 0))
+    return ufunc.reduce(a, axis=-1)
 
 
 class Arrays:
@@ -100,19 +134,19 @@ class Arrays:
         return a.copy()
 
     def broadcast_to(self, a, shape: tuple[int, ...]) -> Array:
-        return np.broadcast_to(a, shape)
+        return a if getattr(a, "shape", None) == shape else np.broadcast_to(a, shape)
 
     def all_rows(self, a: Array) -> Array:
-        return np.all(a, axis=1)
+        return reduce_rows(np.logical_and, a)
 
     def any_rows(self, a: Array) -> Array:
-        return np.any(a, axis=1)
+        return reduce_rows(np.logical_or, a)
 
     def min_rows(self, a: Array) -> Array:
-        return a.min(axis=1)
+        return reduce_rows(np.minimum, a)
 
     def max_rows(self, a: Array) -> Array:
-        return a.max(axis=1)
+        return reduce_rows(np.maximum, a)
 
     def pieces(self, method: Method, h: dict) -> tuple[list, list]:
         """The round's pieces, (clock, update) as ``round_pieces``, computing in this library."""
@@ -120,15 +154,40 @@ class Arrays:
 
     def losses(self, problem, data: np.ndarray, seed_index: np.ndarray) -> Callable[[int, Array], tuple]:
         """For a chunk of problem data (one row per unique seed, then the rounds), round j's
-        x ↦ (f_t(x), ∇f_t(x)), shapes (B,) and (B, d)."""
+        x ↦ (f_t(x), ∇f_t(x)), shapes (B,) and (B, d). With one seed, round j's data for the B configurations
+        is a broadcast view of its one row (no copy a round); the problem reads it, never writes it."""
+        if len(data) == 1:
+            rows = np.broadcast_to(data[0][:, None], (data.shape[1], len(seed_index), *data.shape[2:]))
+            return lambda j, x: problem.loss_grad(x, rows[j])
         return lambda j, x: problem.loss_grad(x, data[seed_index, j])
 
     def projection(self, domain: Domain, d: int) -> Callable[[Array, Array], Array]:
-        """(x̂, η) ↦ Π_{F,diag(1/η)}(x̂)."""
+        """(x̂, η) ↦ Π_{F,diag(1/η)}(x̂); the weights 1/η are computed only where the projection reads them
+        (a box clips and R^d is the identity, whatever the weights)."""
+        if isinstance(domain, (Box, Unconstrained)):
+            return lambda xhat, eta: domain.project(xhat)
         return lambda xhat, eta: domain.project(xhat, 1.0 / eta)
 
+    def tallies(self, B: int, d: int) -> Tallies:
+        """What a run of B configurations in dimension d adds up, before round 1: ``Tallies``, kept round by
+        round in this library's arrays."""
+        return Tallies.start(B, self)
 
-NUMPY = Arrays()
+
+class NumPyArrays(Arrays):
+    """NumPy's own shortcut, which ``Arrays`` leaves out so that other libraries do not inherit it: a small
+    batch's tallies settle a block of rounds at once (``BlockTallies``). That relies on NumPy adding the rows
+    of an accumulation one after another, and reads every round's values on the host; a library that runs
+    asynchronously on a device keeps ``Tallies``."""
+
+    def tallies(self, B: int, d: int) -> Tallies:
+        """``BlockTallies`` up to ``BLOCK_BATCH`` configurations, where a round's few operations on small
+        arrays cost NumPy's call overhead; ``Tallies`` beyond, where they cost their arithmetic (and an
+        accumulation, sequential in NumPy, would cost more than adding round by round)."""
+        return BlockTallies.start(B, self, d) if B <= BLOCK_BATCH else Tallies.start(B, self)
+
+
+NUMPY = NumPyArrays()
 
 
 @dataclass
@@ -179,6 +238,74 @@ class Tallies:
     def numpy(self, xp: Arrays) -> Tallies:
         """The same tallies as NumPy arrays."""
         return Tallies(*(xp.numpy(getattr(self, f.name)) for f in fields(self)))
+
+
+class BlockTallies(Tallies):
+    """``Tallies`` on NumPy, added up a block of rounds at a time: a round's work is a check for values that
+    are not finite and two stores.
+
+    ``add`` keeps f_t(x_t) and η_t of round t in buffers and ``settle`` adds the buffered rounds up when the
+    buffers are full, before the loss is read (a checkpoint, the end) and before a configuration is marked
+    diverged, so that the configurations running are the same for every round of a block. Settling does what
+    ``Tallies.add`` does round by round, in the same order: ``np.add.accumulate`` adds the rows one after
+    another, so the compensated sum is that of the loop bit for bit; minima, maxima and the counts of rounds
+    with a rising η are exact in any order.
+    """
+
+    @classmethod
+    def start(cls, B: int, xp: Arrays, d: int = 1) -> BlockTallies:
+        self = super().start(B, xp)
+        rounds = max(1, min(CHUNK, BLOCK // (B * d)))
+        self.losses, self.etas = np.empty((rounds, B)), np.empty((rounds, B, d))
+        self.pending = 0  # rounds in the buffers
+        self.eta_before = None  # η of the round before the block (η_0 = +∞ before round 1)
+        self.everyone = True  # no configuration has diverged
+        return self
+
+    def add(self, xp: Arrays, t: int, loss: Array, x: Array, x_new: Array, eta: Array,
+            prev_eta: Array) -> Array:
+        if not (self.everyone and np.isfinite(loss).all() and np.isfinite(x_new).all()):
+            bad = self.active & ~(np.isfinite(loss) & reduce_rows(np.logical_and, np.isfinite(x_new)))
+            if bad.any():
+                self.settle()
+                self.diverged_at = np.where(bad, t, self.diverged_at)
+                self.active = self.active & ~bad
+                self.everyone = False
+        if self.pending == 0:
+            self.eta_before = prev_eta
+        self.losses[self.pending], self.etas[self.pending] = loss, eta
+        self.pending += 1
+        if self.pending == len(self.losses):
+            self.settle()
+        return x_new if self.everyone else np.where(self.active[:, None], x_new, x)
+
+    def settle(self) -> None:
+        """Add up the n buffered rounds: ``Tallies.add``'s operations on (n, B) and (n, B, d) blocks."""
+        n, active = self.pending, self.active
+        if n == 0:
+            return
+        f = np.where(active, self.losses[:n], 0.0)
+        s = np.add.accumulate(np.concatenate([self.cum[None], f]), axis=0)  # s_0 = cum, s_i = s_{i−1} + f_i
+        before, s = s[:-1], s[1:]
+        comp = np.where(np.abs(before) >= np.abs(f), (before - s) + f, (f - s) + before)
+        self.comp = np.add.accumulate(np.concatenate([self.comp[None], comp]), axis=0)[-1]
+        self.cum = s[-1]
+        eta = self.etas[:n]
+        lo, hi = reduce_rows(np.minimum, np.min(eta, axis=0)), reduce_rows(np.maximum, np.max(eta, axis=0))
+        self.lr_min = np.minimum(self.lr_min, np.where(active, lo, np.inf))
+        self.lr_max = np.maximum(self.lr_max, np.where(active, hi, -np.inf))
+        rises = (reduce_rows(np.logical_or, eta[0] > self.eta_before)
+                 + np.sum(reduce_rows(np.logical_or, eta[1:] > eta[:-1]), axis=0))
+        self.gamma_neg = self.gamma_neg + np.where(active, rises, 0)
+        self.pending = 0
+
+    def loss(self, xp: Arrays = NUMPY) -> Array:
+        self.settle()
+        return super().loss(xp)
+
+    def numpy(self, xp: Arrays) -> Tallies:
+        self.settle()
+        return super().numpy(xp)
 
 
 @dataclass
@@ -235,7 +362,7 @@ def run_with(
     B, d = x0.shape
     x = x0.astype(float, copy=True)
     env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x).items()}
-    clock, update = xp.pieces(method, h)
+    clock, update = hoist_fixed(env, *xp.pieces(method, h))
     x = xp.asarray(x)
     wd = h.get("weight_decay") if method.engine_decay else None
     decay = wd is not None and bool(np.any(wd != 0))
@@ -243,9 +370,10 @@ def run_with(
     wd = xp.asarray(wd) if decay else None
     project = xp.projection(domain, d)
     uniq, seed_index = np.unique(seeds, return_inverse=True)
-    tallies = Tallies.start(B, xp)
+    tallies = xp.tallies(B, d)
     traces = Traces.empty(len(checkpoints), B, d)
     prev_eta = xp.asarray(np.full((B, d), np.inf))  # η_0 = +∞: round 1 has no η_0 to exceed
+    ks = [*np.asarray(checkpoints).tolist(), T + 1]  # the checkpoint rounds, then one past the end
     k, t = 0, 1
     with np.errstate(all="ignore"):  # non-finite values are detected explicitly (Tallies.add)
         while t <= T:
@@ -257,7 +385,7 @@ def run_with(
                 eta = xp.broadcast_to(env["eta"], x.shape)
                 x = tallies.add(xp, t, loss, x, project(env["xhat"], eta), eta, prev_eta)
                 prev_eta = xp.copy(eta)
-                if k < len(checkpoints) and t == checkpoints[k]:
+                if t == ks[k]:
                     traces.record(k, xp.numpy(tallies.loss(xp)), xp.numpy(x), xp.numpy(eta))
                     k += 1
                 t += 1

@@ -6,20 +6,30 @@ level; the iterate x_t against t; the effective learning rate α_t/√v_t over t
 coordinates); for stochastic problems the expected-loss gap F(x_t) − F(x*). Several seeds are drawn as a
 median line and a 10%–90% quantile band.
 
-Sweeps: heat maps over two grid axes of R_T/T and of ‖x_T − x*‖ (median over seeds), diverged cells hatched
-grey with a legend entry, and the curve β1 = √β2 when the axes are β1 and β2.
+Sweeps: heat maps over two grid axes of R_T/T and of ‖x_T − x*‖ (median over seeds) on numeric axes — a
+cell per grid point, its edges half-way between neighbouring values in the axis's scale (``grid_axis``: linear,
+log, or log of 1 − v for values near 1 such as β2) — diverged cells hatched grey with a legend entry, and the
+curves β1 = √β2 and β1 = β2 in their true coordinates when the axes are β1 and β2. Overlays (``Curve``,
+``Region``, or a function of the two axes returning them; by name from ``OVERLAYS`` for an experiment) are
+given in the grid's own values and drawn where those values are.
 
-Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again. The run figures of
-in-memory Results (``Result.plot``, ``plot_results``) are drawn by the same code, from the same data
-(``run_data``: a configuration and the traces a run folder stores).
+Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again, and ``NAME.csv``:
+exactly the data it draws, in long form (``CSV_COLUMNS``), named in the sidecar with its columns and each
+panel's axes, so that it can be drawn again in pgfplots or any other tool. The run figures of in-memory Results
+(``Result.plot``, ``plot_results``) are drawn by the same code, from the same data (``run_data``: a
+configuration and the traces a run folder stores); ``figure_rows(fig)`` gives any figure's rows.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,17 +39,72 @@ from .result import Result
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "svg", "pdf", "pgf")
 BAND = (0.1, 0.9)
 DPI = 130
 
 
-def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.2):
+def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.2, layout: str | None = "constrained"):
+    """A Figure of ``ncols`` panels in a row. ``layout=None``: no layout engine; place the panels with
+    ``row_layout`` once they are drawn (the run figures: a layout engine costs most of a figure's time)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    fig = Figure(figsize=(width * ncols, height), layout=layout, dpi=DPI)
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     return fig, axes
+
+
+LAYOUT_PAD = 0.07  # inches between a panel's decorations and the figure's edge, the title or the next panel
+
+
+def row_layout(fig, axes: list, title=None) -> None:
+    """Place a row of drawn panels (with ``title``, the figure's suptitle Text, above them) the way matplotlib's
+    constrained layout does for this layout, without its engine: each panel's decorations (tick labels, axis
+    labels, offset text: ``Axis.get_tightbbox``) are measured, and the panels, of equal size, get just the room
+    they need, LAYOUT_PAD apart. Measured again only where the tick labels change once the panels are placed
+    (their number can depend on a panel's size). The figure is then drawn once, with the ticks and text sizes
+    measured here, where a layout engine draws it twice and measures every panel several times."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    W, H = fig.get_size_inches() * fig.dpi
+    renderer = RendererAgg(int(W), int(H), fig.dpi)
+    pad = LAYOUT_PAD * fig.dpi
+    title_bottom = title.get_window_extent(renderer).y0 if title is not None and title.get_text() else H
+    needs = [(0.0, 0.0, 0.0, 0.0)] * len(axes)  # per panel: room (px) left, right, below and above its box
+    for _ in range(3):
+        labels = [_tick_labels(ax) for ax in axes]
+        grown = False
+        for i, ax in enumerate(axes):
+            box = ax.get_position().transformed(fig.transFigure)
+            bbs = [b for b in (ax.xaxis.get_tightbbox(renderer, for_layout_only=True),
+                               ax.yaxis.get_tightbbox(renderer, for_layout_only=True)) if b is not None]
+            if bbs:
+                need = (box.x0 - min(b.x0 for b in bbs), max(b.x1 for b in bbs) - box.x1,
+                        box.y0 - min(b.y0 for b in bbs), max(b.y1 for b in bbs) - box.y1)
+                grown |= any(n > had + 0.5 for n, had in zip(need, needs[i]))
+                needs[i] = tuple(max(n, had, 0.0) for n, had in zip(need, needs[i]))
+        if not grown:
+            return
+        bottom = max(n[2] for n in needs) + pad
+        top = min(title_bottom - pad, H - pad) - max(n[3] for n in needs)
+        width = (W - sum(n[0] + n[1] for n in needs) - pad * (len(axes) + 1)) / len(axes)
+        x = pad
+        for ax, n in zip(axes, needs):
+            x += n[0]
+            ax.set_position([x / W, bottom / H, max(width, 1.0) / W, max(top - bottom, 1.0) / H])
+            x += width + n[1] + pad
+        if [_tick_labels(ax) for ax in axes] == labels:  # the same ticks where the panels are now: done
+            return
+
+
+def _tick_labels(ax) -> list:
+    """The tick labels of both axes of ``ax`` (major and minor, as their formatters write them)."""
+    out = []
+    for axis in (ax.xaxis, ax.yaxis):
+        for locs, formatter in ((axis.get_majorticklocs(), axis.get_major_formatter()),
+                                (axis.get_minorticklocs(), axis.get_minor_formatter())):
+            out.append(tuple(formatter.format_ticks(locs)))
+    return out
 
 
 def _colors(n: int) -> list:
@@ -49,11 +114,244 @@ def _colors(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
+# ---------------------------------------------------------------- what a figure draws, as data (NAME.csv)
+CSV_COLUMNS = {
+    "panel": "the panel (axes) of the row; the sidecar's 'panels' gives each panel's axes: label, scale, and "
+             "for a heat map the grid parameter, how it maps to the coordinate, its values and its cell edges. "
+             "Empty on a heat map's cell rows: they are shared by the panels that draw the same cells, each "
+             "panel's colour values in its own column value:PANEL",
+    "element": "the number of the mark in the figure: the rows of one line, band, mesh or region share it",
+    "series": "what the mark shows: a method's label, 'failure level', 'β1 = √β2', … (a line drawn without a "
+              "label, and a heat map's cells: empty; a heat map's quantity is its panel's 'value' in the "
+              "sidecar)",
+    "mark": "line (a point of a polyline, in order), marker (a point drawn alone), band_low / band_high (the "
+            "lower and upper edge of a shaded band), level (a horizontal line at y across the panel; x empty), "
+            "vlevel (a vertical line at x), cell (a heat-map or matrix cell centred on x, y: its edges are in "
+            "the sidecar's panel, 'cell_edges' and each axis's 'edges'), curve (a point of an overlay curve), "
+            "region (a vertex of an overlay polygon, in order)",
+    "stat": "what y (or value) is: value (one configuration), median (over seeds), qP (the P-quantile over "
+            "seeds, or over coordinates for the learning rates); empty where the drawing code does not say",
+    "x": "x as drawn, in the panel's coordinate: the grid value on a linear or log axis, 1 − v on a "
+         "log(1 − v) axis, the index on a categorical axis",
+    "y": "y as drawn, in the panel's coordinate (as x)",
+    "x_value": "a heat-map cell's grid value of the x parameter, where x is not that value itself (x = 1 − "
+               "x_value on a log(1 − v) axis); empty where x is the value",
+    "y_value": "a heat-map cell's grid value of the y parameter, as x_value",
+    "status": "a heat-map cell's state where it is not coloured by a value: diverged (hatched grey), missing "
+              "(white); empty otherwise (a value of nan with no status: not finite, not coloured) — or a "
+              "verdict of oco check",
+    "x_category": "the category at x on a categorical axis",
+    "y_category": "the category at y on a categorical axis",
+}
+# a heat map's cell rows carry the colour value of each panel that draws them in a column of its own
+CELL_VALUE = "value:{panel}"
+CELL_VALUE_MEANING = ("the colour value of the cell in the panel {panel} (nan where the cell is not coloured: "
+                      "diverged, missing or not finite; empty on the rows of cells the panel does not draw)")
+CORE_COLUMNS = ("panel", "element", "series", "mark", "stat", "x", "y")  # in every csv; the others where used
+_NUMERIC = ("x", "y", "value", "x_value", "y_value")
+
+
+def _drawn(ax) -> dict:
+    """What the drawing code recorded for the axes ``ax``: its panel name and description, and its marks."""
+    rec = ax.__dict__.get("_oco_drawn")
+    if rec is None:
+        rec = ax._oco_drawn = {"panel": None, "info": {}, "elements": []}
+    return rec
+
+
+def set_panel(ax, name: str, **info) -> None:
+    """Name the panel ``ax`` in its figure's csv; ``info`` is added to the sidecar's description of it."""
+    rec = _drawn(ax)
+    rec["panel"] = name
+    rec["info"].update(info)
+
+
+def record(ax, artist, series: str, mark, stat="", **columns) -> None:
+    """Record the data of ``artist`` (drawn in ``ax``) as rows of the figure's csv: ``mark``, ``stat`` and each
+    of ``columns`` (keys of CSV_COLUMNS) are a scalar or an array, broadcast to the number of rows. A heat
+    map's cells (mark ``cell``) give ``value``, their colour values: written in the column value:PANEL, on rows
+    shared with the other panels of the figure that draw the same cells (``_figure_table``)."""
+    unknown = set(columns) - set(CSV_COLUMNS) - {"value"}
+    if unknown:
+        raise ValueError(f"record: unknown csv columns {sorted(unknown)}")
+    _drawn(ax)["elements"].append({"artist": artist, "series": series, "mark": mark, "stat": stat, **columns})
+
+
+def draw_line(ax, x, y, series: str, stat: str = "", mark: str = "line", **kw):
+    """``ax.plot(x, y, **kw)``, recorded; returns the Line2D."""
+    (ln,) = ax.plot(x, y, **kw)
+    record(ax, ln, series, mark, stat, x=np.asarray(x, float), y=np.asarray(y, float))
+    return ln
+
+
+def draw_band(ax, x, lo, hi, series: str, stats: tuple[str, str], **kw):
+    """``ax.fill_between(x, lo, hi, **kw)``, recorded as one element: band_low rows, then band_high rows."""
+    art = ax.fill_between(x, lo, hi, **kw)
+    x, lo, hi = (np.asarray(v, float) for v in (x, lo, hi))
+    n = len(x)
+    record(ax, art, series, np.repeat(["band_low", "band_high"], n), np.repeat(list(stats), n),
+           x=np.concatenate([x, x]), y=np.concatenate([lo, hi]))
+    return art
+
+
+def draw_level(ax, y: float, series: str, stat: str = "", **kw):
+    """``ax.axhline(y, **kw)``, recorded; returns the Line2D."""
+    ln = ax.axhline(y, **kw)
+    record(ax, ln, series, "level", stat, y=float(y))
+    return ln
+
+
+def panel_names(fig) -> list[str | None]:
+    """The csv's panel name of each of ``fig.axes`` (None for an axes that draws no data, e.g. a colour bar):
+    the name given by ``set_panel``, else the axes' title, else 'panel K'; made unique within the figure."""
+    names, seen = [], set()
+    for k, ax in enumerate(fig.axes):
+        rec = ax.__dict__.get("_oco_drawn")
+        if not (rec and rec["elements"]) and not ax.get_lines():
+            names.append(None)
+            continue
+        name = (rec or {}).get("panel") or ax.get_title() or f"panel {k + 1}"
+        base, i = name, 2
+        while name in seen:
+            name, i = f"{base} ({i})", i + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _elements(ax) -> list[dict]:
+    """The recorded elements of ``ax`` and, after them, every line drawn there without being recorded (a line
+    added with ``ax.plot``/``ax.axhline`` still reaches the csv, with its label as series)."""
+    rec = ax.__dict__.get("_oco_drawn") or {"elements": []}
+    elements = list(rec["elements"])
+    known = {id(e["artist"]) for e in elements}
+    for ln in ax.get_lines():
+        if id(ln) in known:
+            continue
+        label = ln.get_label()
+        series = "" if label is None or str(label).startswith("_") else str(label)
+        x, y = np.asarray(ln.get_xdata(), float), np.asarray(ln.get_ydata(), float)
+        if ln.get_transform() is ax.get_yaxis_transform(which="grid"):  # axhline: x in axes fractions
+            elements.append({"artist": ln, "series": series, "mark": "level", "stat": "", "y": float(y[0])})
+        elif ln.get_transform() is ax.get_xaxis_transform(which="grid"):
+            elements.append({"artist": ln, "series": series, "mark": "vlevel", "stat": "", "x": float(x[0])})
+        else:
+            mark = "marker" if ln.get_linestyle() in ("None", "none", "", " ") else "line"
+            elements.append({"artist": ln, "series": series, "mark": mark, "stat": "", "x": x, "y": y})
+    return elements
+
+
+def _figure_table(fig) -> tuple[dict[str, list[str]], dict]:
+    """The csv of ``fig`` as columns of strings, and the description of its panels. The columns: CORE_COLUMNS,
+    then those of CSV_COLUMNS that a mark of the figure records, then value:PANEL for each panel with a heat
+    map. A heat map's cells are one row per cell for all the panels that draw the same cells (the same
+    coordinates, grid values, states and stat: the two maps of a sweep figure), each panel's colour values in
+    its column: a 500 × 500 map is 250 000 rows, not 250 000 per panel, and each cell's edges are n + 1 numbers
+    per axis in the sidecar instead of four numbers per row."""
+    panels: dict[str, dict] = {}
+    blocks: list[tuple] = []  # ("rows", panel, element, e) or ("cells", shared block)
+    shared: list[dict] = []
+    element = 0
+    for ax, name in zip(fig.axes, panel_names(fig)):
+        if name is None:
+            continue
+        panels[name] = _panel_info(ax)
+        for e in _elements(ax):
+            if "value" in e:  # a heat map's cells
+                block = next((b for b in shared if _same_cells(b["e"], e)), None)
+                if block is None:
+                    element += 1
+                    block = {"element": element, "e": e, "values": {}}
+                    shared.append(block)
+                    blocks.append(("cells", block))
+                block["values"][name] = e["value"]
+                panels[name]["cells"] = {"element": block["element"], "column": CELL_VALUE.format(panel=name)}
+                continue
+            element += 1
+            blocks.append(("rows", name, element, e))
+    used = {c for b in blocks for c in (b[3] if b[0] == "rows" else b[1]["e"])}
+    names = [c for c in CSV_COLUMNS if c in CORE_COLUMNS or c in used]
+    value_cols = {p: CELL_VALUE.format(panel=p) for b in shared for p in b["values"]}
+    cols: dict[str, list[str]] = {c: [] for c in [*names, *value_cols.values()]}
+    for b in blocks:
+        if b[0] == "rows":
+            _, name, k, e = b
+            fixed, values = {"panel": name, "element": k}, {}
+        else:
+            block = b[1]
+            e, name = block["e"], ""
+            fixed, values = {"panel": "", "element": block["element"]}, block["values"]
+        sizes = {np.size(e[c]) for c in CSV_COLUMNS if c in e and np.ndim(e[c]) > 0}
+        sizes |= {np.size(v) for v in values.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"panel {name}: the columns of {e['series']!r} have different lengths {sizes}")
+        n = sizes.pop() if sizes else 1
+        for c in names:
+            _extend(cols[c], fixed.get(c, e.get(c)), c in _NUMERIC, n)
+        for p, c in value_cols.items():
+            _extend(cols[c], values.get(p), True, n)
+    return cols, panels
+
+
+def _extend(column: list[str], v, numeric: bool, n: int) -> None:
+    """n cells of a csv column: v (None: empty; a scalar, repeated; an array), numbers as exact decimals."""
+    if v is None:
+        column.extend([""] * n)
+    elif np.ndim(v) == 0:
+        column.extend([repr(float(v)) if numeric else str(v)] * n)
+    elif numeric:
+        column.extend(map(repr, np.asarray(v, float).ravel().tolist()))
+    else:
+        column.extend(map(str, np.asarray(v, dtype=object).ravel().tolist()))
+
+
+_CELL_KEYS = ("series", "stat", "x", "y", "x_value", "y_value", "status", "x_category", "y_category")
+
+
+def _same_cells(a: dict, b: dict) -> bool:
+    """Whether two heat maps' cell records are the same cells (all but their colour values equal)."""
+    for k in _CELL_KEYS:
+        if (k in a) != (k in b):
+            return False
+        if k in a and not (np.shape(a[k]) == np.shape(b[k]) and np.all(np.asarray(a[k]) == np.asarray(b[k]))):
+            return False
+    return True
+
+
+def _panel_info(ax) -> dict:
+    rec = ax.__dict__.get("_oco_drawn") or {"info": {}}
+    info = {"title": ax.get_title()} if ax.get_title() else {}
+    for axis, label, scale, inverted in (("x", ax.get_xlabel(), ax.get_xscale(), ax.xaxis_inverted()),
+                                         ("y", ax.get_ylabel(), ax.get_yscale(), ax.yaxis_inverted())):
+        info[axis] = {"label": label, "scale": scale, **({"inverted": True} if inverted else {}),
+                      **rec["info"].get(axis, {})}
+    info.update({k: v for k, v in rec["info"].items() if k not in ("x", "y")})
+    return info
+
+
+def figure_rows(fig) -> list[dict[str, str]]:
+    """The rows of the csv written beside ``fig`` (its columns: ``_figure_table``; numbers as exact decimal
+    strings)."""
+    cols, _ = _figure_table(fig)
+    return [dict(zip(cols, row)) for row in zip(*cols.values())]
+
+
+def _csv_text(cols: dict[str, list[str]]) -> str:
+    import io as _io
+
+    buf = _io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(cols))
+    w.writerows(zip(*cols.values()))
+    return buf.getvalue()
+
+
 def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple = BAND, **kw) -> np.ndarray:
-    """Y (K, B): one line when B = 1, else the median over the B runs and a quantile band. Returns the line."""
+    """Y (K, B): one line when B = 1, else the median over the B runs and a quantile band (recorded for the
+    csv: series ``label``, stat value, or median and the band's quantiles). Returns the line."""
     Y = np.asarray(Y, float).reshape(len(t), -1)
     if Y.shape[1] == 1:
-        ax.plot(t, Y[:, 0], color=color, label=label, **kw)
+        draw_line(ax, t, Y[:, 0], label, "value", color=color, label=label, **kw)
         return Y[:, 0]
     with np.errstate(all="ignore"):
         import warnings
@@ -62,8 +360,8 @@ def median_band(ax, t: np.ndarray, Y: np.ndarray, label: str, color, band: tuple
             warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(Y, axis=1)
             lo, hi = np.nanquantile(Y, band, axis=1)
-    ax.plot(t, med, color=color, label=f"{label} (median of {Y.shape[1]})", **kw)
-    ax.fill_between(t, lo, hi, color=color, alpha=0.2, lw=0)
+    draw_line(ax, t, med, label, "median", color=color, label=f"{label} (median of {Y.shape[1]})", **kw)
+    draw_band(ax, t, lo, hi, label, (f"q{band[0]:g}", f"q{band[1]:g}"), color=color, alpha=0.2, lw=0)
     return med
 
 
@@ -262,6 +560,22 @@ def _note(ax, lines: list[str]) -> None:
                 wrap=True)
 
 
+def bound_over_t(s: dict) -> np.ndarray | None:
+    """A series' regret bound over t (the trace ``regret_bound``, (K, B): ``oco.bounds``), the median over its
+    configurations; None where the method has no bound or no configuration meets the theorem's conditions."""
+    if "regret_bound" not in s:
+        return None
+    Y = np.asarray(s["regret_bound"], float).reshape(len(s["t"]), -1)
+    if not np.isfinite(Y).any():
+        return None
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(Y, axis=1) / np.asarray(s["t"], float)
+
+
 def regret_axes(ax, data: dict) -> None:
     cfg, series = data["config"], data["series"]
     colors = _colors(len(series))
@@ -274,6 +588,10 @@ def regret_axes(ax, data: dict) -> None:
         if n_div:
             notes.append(f"{s['label']}: {n_div} configuration{'s' * (n_div > 1)} diverged; drawn until then")
         allv.append(median_band(ax, s["t"], s["avg_regret"], s["label"], c)[1:])  # R_1 is often exactly 0
+        bound = bound_over_t(s)
+        if bound is not None:  # the method's published regret bound (oco.bounds), dashed, in R_t/t's units
+            ax.plot(s["t"], bound, color=c, ls="--", lw=1, label=f"{s['label']}: regret bound / t")
+            allv.append(bound[np.isfinite(bound)])
     _note(ax, notes)
     fl = cfg["problem"].get("failure_level")
     if fl is not None:
@@ -333,13 +651,16 @@ def lr_axes(ax, data: dict, only: int | None = None) -> None:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 qq = {lv: np.nanmedian(np.where(np.isfinite(q[..., k]), q[..., k], np.nan), axis=1)
                       for k, lv in enumerate(levels)}  # median over seeds
+        # the csv's stat: a quantile over coordinates, each the median over seeds
         if s["x"].shape[-1] == 1:
-            ax.plot(s["t"], qq[0.5], color=c, label=s["label"])
+            draw_line(ax, s["t"], qq[0.5], s["label"], "median", color=c, label=s["label"])
         else:
-            ax.fill_between(s["t"], qq[0.0], qq[1.0], color=c, alpha=0.15, lw=0, label="min – max over coordinates")
+            draw_band(ax, s["t"], qq[0.0], qq[1.0], s["label"], ("q0", "q1"), color=c, alpha=0.15, lw=0,
+                      label="min – max over coordinates")
             if 0.1 in qq and 0.9 in qq:
-                ax.fill_between(s["t"], qq[0.1], qq[0.9], color=c, alpha=0.35, lw=0, label="10% – 90%")
-            ax.plot(s["t"], qq[0.5], color=c, label=f"{s['label']}: median coordinate")
+                draw_band(ax, s["t"], qq[0.1], qq[0.9], s["label"], ("q0.1", "q0.9"), color=c, alpha=0.35, lw=0,
+                          label="10% – 90%")
+            draw_line(ax, s["t"], qq[0.5], s["label"], "q0.5", color=c, label=f"{s['label']}: median coordinate")
         allv.append(np.concatenate([v[1:].ravel() for v in qq.values()]))  # ADOPT takes no step at t = 1
     _time_axis(ax, series)
     _y_scale(ax, np.concatenate(allv))
@@ -366,12 +687,16 @@ def gap_axes(ax, data: dict) -> None:
 
 
 RUN_FIGURES = {
-    "regret": ("average regret R_t/t against t (log t), with the closed-form failure level", [regret_axes]),
+    "regret": ("average regret R_t/t against t (log t), with the closed-form failure level and, dashed, each "
+               "method's published regret bound over t where it has one", [regret_axes]),
     "iterate": ("the iterate x_t against t (log t) and the best fixed point x*", [iterate_axes]),
     "lr": ("the effective learning rate α_t/√v_t over time (min, median, max over coordinates)", [lr_axes]),
     "gap": ("the expected-loss gap F(x_t) − F(x*) of a stochastic problem", [gap_axes]),
     "overview": ("average regret and iterate side by side", [regret_axes, iterate_axes]),
 }
+
+
+PANEL_NAMES = {regret_axes: "regret", iterate_axes: "iterate", lr_axes: "lr", gap_axes: "gap"}
 
 
 def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None) -> list[Path]:
@@ -406,15 +731,18 @@ def run_figure(data: dict, name: str) -> tuple[Figure, str]:
     if name == "lr" and data["series"][0]["x"].shape[-1] > 1:  # one panel per method, shared axes
         n = len(data["series"])
         panels = [lambda ax, data, i=i: lr_axes(ax, data, only=i) for i in range(n)]
-    fig, axes = _figure(len(panels), width=6.4 if len(panels) < 3 else 5.2)
-    for ax, draw in zip(axes, panels):
+    fig, axes = _figure(len(panels), width=6.4 if len(panels) < 3 else 5.2, layout=None)
+    for i, (ax, draw) in enumerate(zip(axes, panels)):
+        # the panel's name in the csv: the figure it is drawn for (lr with d > 1: one panel per method)
+        set_panel(ax, PANEL_NAMES.get(draw) or f"lr: {data['series'][i]['label']}")
         draw(ax, data)
     if name == "lr" and len(axes) > 1:
         lo = min(a.get_ylim()[0] for a in axes)
         hi = max(a.get_ylim()[1] for a in axes)
         for a in axes:
             a.set_ylim(lo, hi)
-    fig.suptitle(_wrap(_title(data["config"], data["experiment"]), 75 * len(panels)), fontsize=11)
+    title = fig.suptitle(_wrap(_title(data["config"], data["experiment"]), 75 * len(panels)), fontsize=11)
+    row_layout(fig, axes, title)
     return fig, what
 
 
@@ -506,14 +834,14 @@ def sweep_cells(rows: list[dict], method: str, xname: str, xs: list, yname: str 
         j = yi[row[yname]] if yname else 0
         groups.setdefault((j, i), []).append(row)
     for (j, i), rs in groups.items():
-        d = np.array([r["diverged"] == "true" for r in rs])
-        div[j, i] = d.any()
-        if not d.any():
+        if any(r["diverged"] == "true" for r in rs):
+            div[j, i] = True
+        else:
             reg[j, i] = _median([float(r["avg_regret"]) for r in rs])
             dist[j, i] = _median([float(r["dist_x_star"]) for r in rs])
-    for j in range(ny):
-        for i in range(len(xs)):
-            missing[j, i] = (j, i) not in groups
+    missing[:] = True
+    if groups:
+        missing[tuple(np.array(list(groups)).T)] = False
     return {"avg_regret": reg, "dist_x_star": dist, "diverged": div, "missing": missing}
 
 
@@ -537,83 +865,412 @@ def _norm(Z: np.ndarray):
     return Normalize(lo, hi)
 
 
-def _ticks(ax, axis: str, values: list) -> None:
-    n = len(values)
-    step = max(1, int(np.ceil(n / 10)))
-    idx = list(range(0, n, step))
-    labels = [f"{v:.6g}" if isinstance(v, float) else str(v) for v in values]
-    if axis == "x":
-        ax.set_xticks(idx, [labels[i] for i in idx], rotation=45 if n > 6 else 0)
+# ---------------------------------------------------------------- heat-map axes: the grid's values as coordinates
+PARAM_SYMBOLS = {"beta1": "β1", "beta2": "β2", "alpha": "α", "eps": "ε"}
+EVEN_RTOL = 1e-6  # gaps within this fraction of their mean: evenly spaced
+LOG_EVEN_RTOL = 0.1  # gaps of log10(1 − v) within this fraction of their mean: (roughly) evenly spaced on a log scale
+DECADE = 10.0  # max/min at least this: the values span (at least) a decade
+RASTER_CELLS = 10_000  # larger meshes are rasterized in svg/pdf/pgf (the csv has every cell)
+
+
+@dataclass(frozen=True)
+class GridAxis:
+    """A grid parameter drawn as an axis of a heat map (or of a one-axis sweep's plot).
+
+    ``values`` in increasing order (numbers) or as given (categories); ``scale``, chosen by ``grid_axis``:
+
+    - ``linear``: the coordinate is v, on a linear axis;
+    - ``log``: v, on a log axis;
+    - ``log1m``: 1 − v, on a log axis running from large 1 − v to small, so that v grows away from the origin
+      (β2 = 0.9, 0.99, 0.999 equally spaced);
+    - ``category``: the value's index, labelled with the value.
+
+    Cells: u is the coordinate in which the axis is linear (v, log10 v, log10(1 − v), the index); a value's cell
+    reaches half-way to its neighbours in u, and the outer cells as far beyond their value as half the gap to
+    their neighbour (a single value: u ± ½; on a linear axis v ± |v|/2, or ± ½ at 0).
+    """
+
+    name: str
+    values: tuple
+    scale: str
+    why: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return PARAM_SYMBOLS.get(self.name, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"1 − {self.symbol}" if self.scale == "log1m" else self.symbol
+
+    def _u(self, v) -> np.ndarray:
+        if self.scale == "category":
+            index = {io.fmt_cell(c): i for i, c in enumerate(self.values)}
+            unknown = [c for c in np.atleast_1d(np.asarray(v, dtype=object)) if io.fmt_cell(c) not in index]
+            if unknown:
+                raise ValueError(f"{unknown[0]!r} is not a value of the grid axis {self.name}")
+            return np.array([index[io.fmt_cell(c)] for c in np.atleast_1d(np.asarray(v, dtype=object))], float)
+        v = np.asarray(v, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"linear": v, "log": np.log10(v), "log1m": np.log10(1.0 - v)}[self.scale]
+
+    def _coord_of_u(self, u: np.ndarray) -> np.ndarray:
+        if self.scale in ("log", "log1m"):
+            return 10.0 ** np.clip(u, -307.0, 307.0)
+        return np.clip(u, -1.7e308, 1.7e308)
+
+    def coord(self, v) -> np.ndarray:
+        """Where parameter values ``v`` are drawn: v, 1 − v (log1m) or the index (category)."""
+        if self.scale == "category":
+            return self._u(v)
+        v = np.asarray(v, float)
+        return 1.0 - v if self.scale == "log1m" else v
+
+    def value_of(self, c) -> np.ndarray:
+        """The parameter value at coordinate ``c`` (numeric axes)."""
+        c = np.asarray(c, float)
+        return 1.0 - c if self.scale == "log1m" else c
+
+    def _edges_u(self) -> np.ndarray:
+        u = self._u(list(self.values)) if self.scale == "category" else self._u(np.asarray(self.values, float))
+        if len(u) == 1:
+            half = 0.5 if self.scale != "linear" or u[0] == 0 else abs(u[0]) / 2
+            return np.array([u[0] - half, u[0] + half])
+        mid = (u[:-1] + u[1:]) / 2
+        return np.concatenate([[u[0] - (u[1] - u[0]) / 2], mid, [u[-1] + (u[-1] - u[-2]) / 2]])
+
+    def edges(self) -> np.ndarray:
+        """The n + 1 cell edges in the axis's coordinate, in the order of ``values``."""
+        return self._coord_of_u(self._edges_u())
+
+    def extent(self) -> tuple[float, float]:
+        """The parameter values at the outer edges of the first and last cells (numeric axes), increasing."""
+        lo, hi = sorted(self.value_of(self.edges()[[0, -1]]).tolist())
+        return lo, hi
+
+    def sample(self, n: int = 512) -> np.ndarray:
+        """``n`` parameter values from edge to edge, evenly spaced as the axis draws them (numeric axes)."""
+        e = self._edges_u()
+        return self.value_of(self._coord_of_u(np.linspace(e[0], e[-1], n)))
+
+    def apply(self, ax, which: str, limits: bool = True) -> None:
+        """Scale, label, categories and (``limits``) the cells' extent of the ``which`` ('x' or 'y') axis."""
+        axis = ax.xaxis if which == "x" else ax.yaxis
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log" if self.scale in ("log", "log1m") else "linear")
+        (ax.set_xlabel if which == "x" else ax.set_ylabel)(self.label)
+        if self.scale == "category":
+            labels = [str(v) for v in self.values]
+            (ax.set_xticks if which == "x" else ax.set_yticks)(range(len(labels)), labels)
+        if limits:
+            e = self.edges()  # log1m: decreasing, which inverts the axis
+            (ax.set_xlim if which == "x" else ax.set_ylim)(e[0], e[-1])
+        elif self.scale == "log1m":
+            axis.set_inverted(True)
+
+    def describe(self, cells: bool = False) -> dict:
+        """The axis for the sidecar: the parameter, the coordinate it is drawn in, and why this scale; with
+        ``cells`` (a heat map) also its values, in the order of the cells, and the n + 1 cell edges in the
+        coordinate (``edges``: the cell of values[i] lies between edges[i] and edges[i + 1]) with their rule."""
+        coordinate = {"log1m": f"1 - {self.name}", "category": f"index of {self.name}"}.get(self.scale, self.name)
+        out = {"parameter": self.name, "coordinate": coordinate, "rule": self.why}
+        if self.scale == "category":
+            out["categories"] = [str(v) for v in self.values]
+        if cells:
+            u = {"linear": self.name, "log": f"log10 {self.name}", "log1m": f"log10(1 - {self.name})",
+                 "category": f"the index of {self.name}"}[self.scale]
+            out["values"] = [str(v) for v in self.values] if self.scale == "category" else list(self.values)
+            out["edges"] = self.edges().tolist()
+            out["cell_edges"] = (f"in u = {u}, each value's cell reaches half-way to its neighbours and the outer "
+                                 "cells as far beyond their value as half the gap to their neighbour (a single "
+                                 "value: u ± 1/2, or v ± |v|/2 on a linear axis, ± 1/2 at 0); edges in the "
+                                 "coordinate, the cell of values[i] between edges[i] and edges[i + 1]")
+        return out
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def grid_axis(name: str, values) -> GridAxis:
+    """How a grid parameter's values are drawn: a rule on the values alone, the same for any parameter.
+
+    1. not all numbers: ``category``;
+    2. three or more values, evenly spaced (every gap within 1e-6 of their mean gap): ``linear``;
+    3. three or more values in [0, 1) whose 1 − v spans at least a decade and is evenly spaced on a log scale,
+       roughly (every gap of log10(1 − v) within 10% of their mean gap) — Zhang et al.'s β2 = 0.12 … 0.999,
+       β2 = 0, 0.9, 0.99, 0.999: ``log1m``;
+    4. all positive, spanning at least a decade (max/min ≥ 10), and within 10^±100: ``log`` (matplotlib's log
+       ticks overflow on axes that reach near 10^308; such values fall through to a linear axis);
+    5. all in [½, 1) and 1 − v spanning at least a decade — β2 = 0.9 … 0.9999, any value near 1: ``log1m``,
+       1 − v on a log axis;
+    6. otherwise ``linear``.
+    (Two values are never "evenly spaced": 0.001 and 0.1 go on a log axis.)
+    """
+    values = list(values)
+    if not values or not all(_is_number(v) for v in values):
+        return GridAxis(name, tuple(values), "category", "not all numbers")
+    values = sorted(values, key=float)
+    v = np.asarray(values, float)
+    gaps = np.diff(v)
+    if len(v) >= 3 and np.all(np.abs(gaps - gaps.mean()) <= EVEN_RTOL * gaps.mean()) and gaps.mean() > 0:
+        return GridAxis(name, tuple(values), "linear", "evenly spaced")
+    if len(v) >= 3 and v.min() >= 0 and v.max() < 1 and (1 - v.min()) / (1 - v.max()) >= DECADE:
+        u = np.diff(np.log10(1 - v))  # negative: 1 − v decreases
+        if np.all(np.abs(u - u.mean()) <= LOG_EVEN_RTOL * abs(u.mean())):
+            span = np.log10((1 - v.min()) / (1 - v.max()))
+            return GridAxis(name, tuple(values), "log1m",
+                            f"in [0, 1), 1 − {name} evenly spaced on a log scale over {span:.3g} decades")
+    if v.min() > 0 and v.max() / v.min() >= DECADE and 1e-100 <= v.min() and v.max() <= 1e100:
+        span = np.log10(v.max() / v.min())
+        return GridAxis(name, tuple(values), "log", f"positive, spanning {span:.3g} decades")
+    if v.min() >= 0.5 and v.max() < 1 and (1 - v.min()) / (1 - v.max()) >= DECADE:
+        span = np.log10((1 - v.min()) / (1 - v.max()))
+        return GridAxis(name, tuple(values), "log1m", f"in [1/2, 1), 1 − {name} spanning {span:.3g} decades")
+    return GridAxis(name, tuple(values), "linear", "neither evenly spaced nor spanning a decade")
+
+
+def _sorted_order(values: list) -> np.ndarray:
+    """The order in which ``grid_axis`` puts ``values`` (increasing numbers; categories as given)."""
+    if values and all(_is_number(v) for v in values):
+        return np.argsort(np.asarray(values, float), kind="stable")
+    return np.arange(len(values))
+
+
+# ---------------------------------------------------------------- overlays: curves and regions over a heat map
+@dataclass(frozen=True)
+class Curve:
+    """A line over a heat map, in the grid's own values: ``x`` are values of the heat map's x parameter, ``y``
+    of its y parameter (β2 itself, not 1 − β2: the heat map maps them to its axes). ``style``: keywords of
+    ``Axes.plot``."""
+
+    x: Any
+    y: Any
+    label: str | None = None
+    style: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A polygon over a heat map (closed from its last vertex to its first), in the grid's own values like
+    ``Curve``. ``style``: keywords of ``Axes.fill`` (default: unfilled, hatched, with a dark outline)."""
+
+    x: Any
+    y: Any
+    label: str | None = None
+    style: dict = field(default_factory=dict)
+
+
+CURVE_STYLE = {"color": "crimson", "lw": 1.4, "ls": "--"}
+REGION_STYLE = {"facecolor": "none", "edgecolor": "0.1", "hatch": "..", "lw": 1.2}
+
+
+def beta_curves(xaxis: GridAxis, yaxis: GridAxis) -> list[Curve]:
+    """β1 = √β2 — γ = β1/√β2 = 1, the boundary of Reddi et al.'s (2018) Theorem 4 condition γ < 1 and of the
+    region β1 < √β2 where Zhang et al. (2022) show Adam converges for large β2 — and the diagonal β1 = β2, on a
+    β1 × β2 grid (either way round): the part of each inside the heat map, sampled evenly along both axes."""
+    if xaxis.name == "beta1":
+        b1a, b2a = xaxis, yaxis
     else:
-        ax.set_yticks(idx, [labels[i] for i in idx])
+        b1a, b2a = yaxis, xaxis
+    if {b1a.name, b2a.name} != {"beta1", "beta2"} or "category" in (b1a.scale, b2a.scale):
+        return []
+    (lo1, hi1), (lo2, hi2) = b1a.extent(), b2a.extent()
+    out = []
+    curves = (("β1 = √β2", np.sqrt, np.square, {}), ("β1 = β2", lambda b: b, lambda b: b, {"ls": ":", "lw": 1.6}))
+    for label, b1_of, b2_of, style in curves:
+        with np.errstate(invalid="ignore"):
+            # the samples, and the edges themselves: the curve reaches the map's border
+            b2 = np.concatenate([b2a.sample(), b2_of(b1a.sample()), [max(lo2, 0.0), hi2], b2_of(np.array([lo1, hi1]))])
+            b2 = np.unique(b2[(b2 >= max(lo2, 0.0)) & (b2 <= hi2)])
+            b1 = b1_of(b2)
+        keep = (b1 >= lo1) & (b1 <= hi1)
+        if keep.sum() < 2:
+            continue
+        b1, b2 = b1[keep], b2[keep]
+        xy = (b1, b2) if xaxis.name == "beta1" else (b2, b1)
+        out.append(Curve(*xy, label=label, style={**CURVE_STYLE, **style}))
+    return out
 
 
-def heatmap_axes(ax, Z, diverged, missing, xs, ys, xname, yname, label, cmap="viridis") -> None:
-    """A cell per grid point in index coordinates (uneven grids stay readable); diverged cells hatched grey."""
+def default_overlays(xaxis: GridAxis, yaxis: GridAxis) -> list:
+    """What every heat map over these axes shows: ``beta_curves`` on a β1 × β2 grid, nothing otherwise."""
+    return beta_curves(xaxis, yaxis) if {xaxis.name, yaxis.name} == {"beta1", "beta2"} else []
+
+
+@dataclass(frozen=True)
+class FolderOverlay:
+    """A named overlay made from the folder it is drawn for: ``make(config, analysis)`` — config.json's document
+    and analysis.json's ({} where there is none) — returns the overlay (a Curve, a Region or a function of the
+    two axes)."""
+
+    make: Any
+
+
+def _zhang_region(cfg: dict, analysis: dict):
+    """Zhang et al.'s divergence region {D < 0} in closed form (``oco.zhang.region_overlay``) for the folder's
+    n and a (analysis.json's, else the problem's parameters; a = 1/(n − 1)² by default)."""
+    from . import zhang
+
+    params = cfg["problem"]["params"]
+    n, a = analysis.get("n", params.get("n")), analysis.get("a", params.get("a"))
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
+        raise io.FolderError(f"the overlay zhang-region needs the problem's n (an integer ≥ 2), got {_short(n)}")
+    return zhang.region_overlay(n, None if a is None else float(a))
+
+
+def _zhang_running_away(cfg: dict, analysis: dict):
+    """The cells whose run ran away (analysis.json's ``running_away``: ``oco.zhang.running_away_overlay``)."""
+    from . import zhang
+
+    cells = analysis.get("running_away")
+    if not isinstance(cells, list):
+        raise io.FolderError("the overlay zhang-running-away needs analysis.json's running_away (a list of "
+                             "[beta1, beta2]), which this folder does not have")
+    return zhang.running_away_overlay(cells)
+
+
+# overlays an experiment names in experiment.json ("overlays": [NAME, …]), which `oco plot DIR` draws again: a
+# function (xaxis, yaxis) → Curves and Regions in the grid's values, or a FolderOverlay; add an entry here (or
+# from a module plots imports) to draw it in oco plot
+OVERLAYS = {"beta-curves": beta_curves, "zhang-region": FolderOverlay(_zhang_region),
+            "zhang-running-away": FolderOverlay(_zhang_running_away)}
+
+
+def _overlay_items(overlays, xaxis: GridAxis, yaxis: GridAxis) -> list:
+    items = []
+    for o in overlays:
+        if isinstance(o, (Curve, Region)):
+            items.append(o)
+        elif callable(o):
+            items.extend(o(xaxis, yaxis) or [])
+        else:
+            raise TypeError("an overlay is a Curve, a Region or a function of (xaxis, yaxis), "
+                            f"not {type(o).__name__}")
+    return items
+
+
+def _draw_overlay(ax, item, xaxis: GridAxis, yaxis: GridAxis):
+    """An overlay in the axes' coordinates, recorded (marks curve / region); returns its legend handle."""
+    from matplotlib import patheffects
+
+    cx, cy = xaxis.coord(item.x), yaxis.coord(item.y)
+    series = item.label or ""
+    if isinstance(item, Curve):
+        style = {**CURVE_STYLE, "path_effects": [patheffects.withStroke(linewidth=3, foreground="white")],
+                 **item.style}
+        (art,) = ax.plot(cx, cy, label=item.label, **style)
+        record(ax, art, series, "curve", x=cx, y=cy)
+    else:
+        (art,) = ax.fill(cx, cy, label=item.label, **{**REGION_STYLE, **item.style})
+        record(ax, art, series, "region", x=cx, y=cy)
+    return art if item.label else None
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True in a 1-D boolean array."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist()))
+
+
+def heatmap_axes(ax, Z, diverged, missing, xs, ys, xname, yname, label, cmap="viridis", overlays=None,
+                 panel: str | None = None, stat: str = "") -> None:
+    """Z (len(ys), len(xs)) as a heat map over the grid values on numeric axes (``grid_axis``): a cell per grid
+    point (pcolormesh on the cell edges, ``GridAxis.edges``); diverged cells hatched grey, missing ones white;
+    the values written in the cells of grids of at most 64 cells. ``overlays``: Curves, Regions and functions
+    (xaxis, yaxis) → Curves and Regions, in the grid's own values (default: ``default_overlays``). Every cell
+    and overlay is recorded for the figure's csv, in the panel ``panel`` (stat: what the values are)."""
     from matplotlib.patches import Patch, Rectangle
 
-    nx, ny = len(xs), len(ys)
-    M = np.ma.masked_invalid(np.where(diverged | missing, np.nan, Z))
-    # an image, cell (i, j) centred on (i, j): as a mesh would draw it, and fast for 100 × 100 grids
-    mesh = ax.imshow(M, cmap=cmap, norm=_norm(M.filled(np.nan)), origin="lower", aspect="auto",
-                     interpolation="nearest", extent=(-0.5, nx - 0.5, -0.5, ny - 0.5))
+    xo, yo = _sorted_order(list(xs)), _sorted_order(list(ys))
+    xa, ya = grid_axis(xname, [xs[i] for i in xo]), grid_axis(yname, [ys[j] for j in yo])
+    Z = np.asarray(Z, float)[np.ix_(yo, xo)]
+    diverged, missing = (np.asarray(a, bool)[np.ix_(yo, xo)] for a in (diverged, missing))
+    ny, nx = Z.shape
+    xe, ye = xa.edges(), ya.edges()
+    shown = np.where(diverged | missing | ~np.isfinite(Z), np.nan, Z)  # what is coloured
+    M = np.ma.masked_invalid(shown)
+    mesh = ax.pcolormesh(xe, ye, M, cmap=cmap, norm=_norm(shown), shading="flat",
+                         rasterized=M.size > RASTER_CELLS)
     cb = ax.figure.colorbar(mesh, ax=ax)
     cb.set_label(label)
-    handles = []
-    for j, i in zip(*np.nonzero(diverged)):
-        ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="0.75", edgecolor="0.35", hatch="///", lw=0))
-    if diverged.any():
-        handles.append(Patch(facecolor="0.75", edgecolor="0.35", hatch="///", label="diverged"))
-    for j, i in zip(*np.nonzero(missing & ~diverged)):
-        ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="white", edgecolor="0.8", lw=0.5))
+    xc, yc = xa.coord(list(xa.values)), ya.coord(list(ya.values))
+    # the csv: a row per cell, row by row of y (pcolormesh's order), its centre, its grid values where the
+    # coordinate is not the value (1 − v), its colour value and a status where it is not coloured
+    status = np.where(diverged, "diverged", np.where(missing, "missing", ""))
+    grid_values = {}
+    for col, axis, shape in (("x", xa, (1, nx)), ("y", ya, (ny, 1))):
+        if axis.scale == "log1m":
+            grid_values[f"{col}_value"] = np.broadcast_to(np.asarray(axis.values, float).reshape(shape), (ny, nx))
+        elif axis.scale == "category":
+            grid_values[f"{col}_category"] = np.broadcast_to(
+                np.array([str(v) for v in axis.values], dtype=object).reshape(shape), (ny, nx))
+    record(ax, mesh, "", "cell", stat, x=np.broadcast_to(xc, (ny, nx)), y=np.broadcast_to(yc[:, None], (ny, nx)),
+           value=shown, status=status, **grid_values)
+    for mask, style in ((diverged, {"facecolor": "0.75", "edgecolor": "0.35", "hatch": "///", "lw": 0}),
+                        (missing & ~diverged, {"facecolor": "white", "edgecolor": "0.8", "lw": 0.5})):
+        for j in np.flatnonzero(mask.any(axis=1)):  # one rectangle per run of cells in a row
+            for i0, i1 in _runs(mask[j]):
+                (x0, x1), (y0, y1) = sorted((xe[i0], xe[i1 + 1])), sorted((ye[j], ye[j + 1]))
+                ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, **style))
+    handles = [Patch(facecolor="0.75", edgecolor="0.35", hatch="///", label="diverged")] if diverged.any() else []
     if nx * ny <= 64:
         norm = mesh.norm
         for j in range(ny):
             for i in range(nx):
-                if np.isfinite(M.filled(np.nan)[j, i]):
-                    level = float(norm(M[j, i]))
-                    ax.text(i, j, f"{M[j, i]:.2g}", ha="center", va="center", fontsize=7,
-                            color="black" if level > 0.6 else "white")
-    if {xname, yname} == {"beta1", "beta2"}:
-        _beta_curve(ax, xs, ys, xname, handles)
-    ax.set_xlim(-0.5, nx - 0.5)
-    ax.set_ylim(-0.5, ny - 0.5)
-    _ticks(ax, "x", xs)
-    _ticks(ax, "y", ys)
-    names = {"beta1": "β1", "beta2": "β2", "alpha": "α", "eps": "ε"}
-    ax.set_xlabel(names.get(xname, xname))
-    ax.set_ylabel(names.get(yname, yname))
-    if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(handles),
+                if np.isfinite(shown[j, i]):
+                    ax.text(xc[i], yc[j], f"{shown[j, i]:.2g}", ha="center", va="center", fontsize=7,
+                            color="black" if float(norm(shown[j, i])) > 0.6 else "white")
+    chosen = [default_overlays] if overlays is None else list(overlays)
+    for item in _overlay_items(chosen, xa, ya):
+        handle = _draw_overlay(ax, item, xa, ya)
+        if handle is not None:
+            handles.append(handle)
+    xa.apply(ax, "x")
+    ya.apply(ax, "y")
+    set_panel(ax, panel or label, x=xa.describe(cells=True), y=ya.describe(cells=True), value=label,
+              color_scale=type(mesh.norm).__name__.replace("Norm", "").lower() or "linear")
+    if handles:  # below the map, in rows of at most 3 (4 entries: 2 × 2)
+        ncol = len(handles) if len(handles) <= 3 else min(3, -(-len(handles) // 2))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol,
                   fontsize=9, frameon=False)
 
 
-def _beta_curve(ax, xs, ys, xname, handles) -> None:
-    """β1 = √β2 in the cells' index coordinates (piecewise linear between grid values)."""
-    from matplotlib.lines import Line2D
+def _named_overlays(path: Path, exp: dict, cfg: dict) -> list:
+    """The overlays experiment.json names ("overlays": [NAME, …], names of OVERLAYS), a FolderOverlay made
+    from the folder's config.json and analysis.json."""
+    names = exp.get("overlays") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise io.FolderError(f"{path / 'experiment.json'}: overlays must be a list of names")
+    unknown = [n for n in names if n not in OVERLAYS]
+    if unknown:
+        raise io.FolderError(f"{path / 'experiment.json'}: unknown overlay {unknown[0]!r}; "
+                             f"known: {', '.join(OVERLAYS)}")
+    out, analysis = [], None
+    for n in names:
+        o = OVERLAYS[n]
+        if isinstance(o, FolderOverlay):
+            if analysis is None:
+                f = path / "analysis.json"
+                analysis = io.load_json(f) if f.exists() else {}
+                if not isinstance(analysis, dict):
+                    raise io.FolderError(f"{f} holds a JSON {type(analysis).__name__}, not an object")
+            try:
+                o = o.make(cfg, analysis)
+            except io.FolderError as e:
+                raise io.FolderError(f"{path}: {e}") from None
+        out.append(o)
+    return out
 
-    b1s, b2s = (xs, ys) if xname == "beta1" else (ys, xs)
-    b1s, b2s = np.asarray(b1s, float), np.asarray(b2s, float)
-    if len(b1s) < 2 or len(b2s) < 2:
-        return
-    b2 = np.linspace(b2s.min(), b2s.max(), 400)
-    b1 = np.sqrt(b2)
-    keep = (b1 >= b1s.min()) & (b1 <= b1s.max())
-    if keep.sum() < 2:
-        return
-    i1 = np.interp(b1[keep], b1s, np.arange(len(b1s)))
-    i2 = np.interp(b2[keep], b2s, np.arange(len(b2s)))
-    xi, yi = (i1, i2) if xname == "beta1" else (i2, i1)
-    ax.plot(xi, yi, color="white", lw=2.5)
-    ax.plot(xi, yi, color="crimson", lw=1.4, ls="--")
-    handles.append(Line2D([], [], color="crimson", ls="--", label="β1 = √β2"))
 
-
-def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
+def plot_sweep(path: str | Path, fmt: str = "png", overlays: list | None = None) -> list[Path]:
+    """The figures of a sweep folder: per method, heat maps over the first two grid axes (one figure per
+    combination of the others, at most 24), or R_T/T and ‖x_T − x*‖ against a single axis. The heat maps draw
+    ``default_overlays``, the overlays experiment.json names, and ``overlays``."""
     path = Path(path)
     cfg = load_config(path)
     exp = load_experiment(path)
     rows = load_sweep_rows(path, cfg)
+    chosen = [default_overlays, *_named_overlays(path, exp, cfg), *(overlays or [])]
     grid = cfg["grid"]
     names = list(grid)
     title = _title(cfg, exp)
@@ -631,11 +1288,11 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
             fixed = dict(zip(rest, combo))
             c = sweep_cells(rows, m["name"], xname, xs, yname, ys, fixed)
             fig, axes = _figure(2, width=5.6, height=4.6)
-            over = " (median over seeds)" if len(cfg["seeds"]) > 1 else ""
+            over, stat = (" (median over seeds)", "median") if len(cfg["seeds"]) > 1 else ("", "value")
             heatmap_axes(axes[0], c["avg_regret"], c["diverged"], c["missing"], xs, ys, xname, yname,
-                         "average regret R_T/T" + over)
+                         "average regret R_T/T" + over, overlays=chosen, panel="avg_regret", stat=stat)
             heatmap_axes(axes[1], c["dist_x_star"], c["diverged"], c["missing"], xs, ys, xname, yname,
-                         "‖x_T − x*‖" + over, cmap="magma")
+                         "‖x_T − x*‖" + over, cmap="magma", overlays=chosen, panel="dist_x_star", stat=stat)
             axes[0].set_title("R_T / T")
             axes[1].set_title("distance of x_T from x*")
             suffix = "".join(f"_{k}={io.fmt_cell(v)}" for k, v in fixed.items())
@@ -650,21 +1307,19 @@ def plot_sweep(path: str | Path, fmt: str = "png") -> list[Path]:
 def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
     xs = _axis_values(cfg["grid"][xname])
     c = sweep_cells(rows, m["name"], xname, xs, None, [], {})
+    xa = grid_axis(xname, xs)  # _axis_values has sorted numbers as grid_axis does
+    pos = xa.coord(list(xa.values))
+    seeds = len(cfg["seeds"]) > 1
     fig, axes = _figure(2, width=5.6)
-    numeric = all(isinstance(v, float) for v in xs)
-    pos = np.asarray(xs, float) if numeric else np.arange(len(xs))
     for ax, key, lab in zip(axes, ("avg_regret", "dist_x_star"), ("R_T / T", "‖x_T − x*‖")):
-        ax.plot(pos, c[key][0], "o-", label=m["label"])
+        set_panel(ax, key, x=xa.describe())
+        draw_line(ax, pos, c[key][0], m["label"], "median" if seeds else "value", marker="o", label=m["label"])
         if c["diverged"].any():
             top = np.nanmax(c[key]) if np.isfinite(c[key]).any() else 1.0
-            ax.plot(pos[c["diverged"][0]], np.full(c["diverged"].sum(), top), "x", color="crimson",
-                    ms=9, mew=2, label="diverged")
-        if numeric and pos.min() > 0 and pos.max() / pos.min() > 50:
-            ax.set_xscale("log")
-        if not numeric:
-            ax.set_xticks(pos, [str(v) for v in xs])
-        ax.set_xlabel(xname)
-        ax.set_ylabel(lab + (" (median over seeds)" if len(cfg["seeds"]) > 1 else ""))
+            draw_line(ax, pos[c["diverged"][0]], np.full(c["diverged"].sum(), top), "diverged", mark="marker",
+                      ls="none", marker="x", color="crimson", ms=9, mew=2, label="diverged")
+        xa.apply(ax, "x", limits=False)
+        ax.set_ylabel(lab + (" (median over seeds)" if seeds else ""))
         ax.grid(True, alpha=0.3)
         _legend(ax)
     fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)
@@ -674,16 +1329,9 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
 
 # ---------------------------------------------------------------- saving
 def _save(fig, folder: Path, name: str, fmt: str, what: str, cfg: dict, exp: dict) -> Path:
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    target = folder / f"{name}.{fmt}"
-    import io as _io
-
-    buf = _io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": "oco"} if fmt == "png" else None)
-    io.write_atomic(target, buf.getvalue())
+    """A run or sweep figure with its csv and its sidecar (what it shows, from which files, how to make it
+    again)."""
     sidecar = {
-        "figure": target.name,
         "shows": what,
         "data": ["config.json", "sweep.csv" if cfg.get("kind") == "sweep" else "traces/"],
         "remake": f"oco plot {folder} --format {fmt}",
@@ -698,8 +1346,9 @@ def _save(fig, folder: Path, name: str, fmt: str, what: str, cfg: dict, exp: dic
         sidecar["grid"] = cfg.get("grid")
     if exp:
         sidecar["experiment"] = {k: exp[k] for k in ("name", "description", "expected", "equivalent", "seconds") if k in exp}
-    io.write_json(folder / f"{name}.json", sidecar)
-    return target
+    if exp.get("settings"):  # what the paper's text confirms of the experiment's settings (oco.experiments)
+        sidecar["paper_settings"] = exp["settings"]
+    return save_figure(fig, folder, name, fmt, sidecar)
 
 
 def _command_of(folder: Path) -> str | None:
@@ -720,6 +1369,7 @@ def plot_folder(path: str | Path, fmt: str = "png") -> list[Path]:
     if not (path / "config.json").exists():
         raise io.FolderError(f"{path} has no config.json: not an oco run or sweep folder")
     io.check_writable(path, "the folder")
+    check_format(fmt)
     kind = load_config(path)["kind"]
     return plot_sweep(path, fmt) if kind == "sweep" else plot_run(path, fmt)
 
@@ -775,11 +1425,15 @@ def matrix_figure(verdicts: list) -> Figure:
     cell = {(v.method, v.problem): v.verdict for v in verdicts}
     fig = Figure(figsize=(1.0 + 0.62 * len(problems), 1.6 + 0.3 * len(methods)), layout="constrained")
     ax = fig.subplots()
+    set_panel(ax, "verdicts", x={"coordinate": "index of the problem", "categories": problems},
+              y={"coordinate": "index of the method", "categories": methods},
+              cell_edges="unit squares centred on the indices: x ± 1/2, y ± 1/2")
     for i, m in enumerate(methods):
         for j, p in enumerate(problems):
             verdict = cell.get((m, p))
             if verdict is not None:
-                ax.add_patch(_rect(j, i, VERDICT_COLORS[verdict]))
+                patch = ax.add_patch(_rect(j, i, VERDICT_COLORS[verdict]))
+                record(ax, patch, m, "cell", x=j, y=i, status=verdict, x_category=p, y_category=m)
                 ax.text(j, i, {"fails": "F", "converges": "✓", "inconclusive": "?"}.get(verdict, "–"),
                         ha="center", va="center", fontsize=8)
     ax.set_xlim(-0.5, len(problems) - 0.5)
@@ -799,14 +1453,63 @@ def _rect(x, y, color):
 
 
 def save_figure(fig: Figure, folder: Path, name: str, fmt: str, sidecar: dict) -> Path:
-    """A figure and its JSON sidecar (what it shows, from which file, how to make it again)."""
-    import io as _io
+    """``NAME.FMT``, ``NAME.csv`` (exactly the data the figure draws: ``figure_rows``) and the JSON sidecar
+    ``NAME.json``: ``sidecar`` (what it shows, from which files, how to make it again) with the figure's and
+    the csv's names, the csv's columns (CSV_COLUMNS) and each panel's axes."""
+    check_format(fmt)
+    folder = Path(folder)
+    target = folder / f"{name}.{fmt}"
+    images = _savefig(fig, target, fmt)
+    cols, panels = _figure_table(fig)
+    io.write_atomic(folder / f"{name}.csv", _csv_text(cols))
+    meanings = {c: CSV_COLUMNS.get(c) for c in cols}
+    for p, info in panels.items():
+        if "cells" in info:
+            meanings[info["cells"]["column"]] = CELL_VALUE_MEANING.format(panel=p)
+    io.write_json(folder / f"{name}.json", {
+        "figure": target.name, **({"images": images} if images else {}), "csv": f"{name}.csv", **sidecar,
+        "csv_columns": meanings, "panels": panels,
+    })
+    return target
 
+
+def _savefig(fig: Figure, target: Path, fmt: str) -> list[str]:
+    """Write the figure to ``target`` through temporary names; returns the names of the files written beside
+    it (pgf: each rasterized part is a NAME-imgK.png that the .pgf includes by name)."""
+    if fmt != "pgf":
+        import io as _io
+
+        buf = _io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": "oco"} if fmt == "png" else None)
+        io.write_atomic(target, buf.getvalue())
+        return []
+    with tempfile.TemporaryDirectory(prefix=io.TMP_PREFIX, dir=target.parent) as tmp:
+        fig.savefig(Path(tmp) / target.name, format="pgf", dpi=DPI)
+        written = sorted(p.name for p in Path(tmp).iterdir())
+        for f in written:
+            os.replace(Path(tmp) / f, target.parent / f)
+    return [f for f in written if f != target.name]
+
+
+def pgf_unavailable() -> str | None:
+    """Why pgf cannot be written here, in one line (None when it can). matplotlib's pgf backend measures every
+    text with LaTeX (``rcParams['pgf.texsystem']``, xelatex by default) while it writes the .pgf, so it needs
+    that program even though the .pgf is compiled later, by the document that includes it."""
+    from matplotlib import rcParams
+
+    tex = rcParams["pgf.texsystem"]
+    if shutil.which(tex) is None:
+        return (f"pgf needs {tex}, which is not installed: matplotlib's pgf backend measures every label "
+                f"with LaTeX; install {tex} (TeX Live) or use pdf or svg (each figure's .csv has its data "
+                "for pgfplots)")
+    return None
+
+
+def check_format(fmt: str) -> None:
+    """A one-line ValueError for a figure format oco cannot write here: not one of FORMATS, or pgf without
+    LaTeX."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    target = Path(folder) / f"{name}.{fmt}"
-    buf = _io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": "oco"} if fmt == "png" else None)
-    io.write_atomic(target, buf.getvalue())
-    io.write_json(Path(folder) / f"{name}.json", {"figure": target.name, **sidecar})
-    return target
+    why = pgf_unavailable() if fmt == "pgf" else None
+    if why:
+        raise ValueError(why)

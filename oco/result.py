@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
+
+    from .bounds import Evaluation
 
 LR_QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
 
@@ -22,6 +24,11 @@ def require_pandas(what: str):
     except ImportError:
         raise ImportError(f"{what} needs pandas: pip install 'oco[pandas]'") from None
     return pandas
+
+
+def _finite(v: float) -> float | None:
+    """A float for JSON, None where it is not finite."""
+    return float(v) if np.isfinite(v) else None
 
 
 @dataclass
@@ -61,10 +68,37 @@ class Result:
     # False for a foreign optimizer (torch:, optax:): its η_t is not visible to oco, so lr_min, lr_max,
     # gamma_negative_rounds and the lr traces are not observable (None in runs(), empty in sweep.csv)
     lr_observed: bool = True
+    _bound: Any = field(default=None, init=False, repr=False, compare=False)  # bound(), computed once
 
     @property
     def batch(self) -> int:
         return len(self.seeds)
+
+    def bound(self, problem=None) -> Evaluation:
+        """The method's published regret bound evaluated on this run at its checkpoints and at T
+        (``oco.bounds.regret_bound``: the formulas, their sources, the conditions): an ``Evaluation`` with
+        ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is no
+        bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
+        given to ``simulate``)."""
+        from .bounds import regret_bound
+
+        if problem is not None:
+            return regret_bound(self, problem)
+        if self._bound is None:
+            self._bound = regret_bound(self)
+        return self._bound
+
+    @property
+    def regret_bound(self) -> np.ndarray | None:
+        """(K, B): the bound on R_t at the rounds ``checkpoints.t``, NaN for a configuration outside the
+        theorem's conditions; None for a method without one (``bound()`` says why). R_t ≤ regret_bound.
+
+        >>> import oco
+        >>> r = oco.simulate("reddi-online", "ogd", T=100, alpha=0.5)
+        >>> bool(np.all(r.checkpoints.avg_regret * r.checkpoints.t[:, None] <= r.regret_bound))
+        True
+        """
+        return self.bound().at(self.checkpoints.t)
 
     @property
     def regret(self) -> np.ndarray:
@@ -84,7 +118,10 @@ class Result:
         return out
 
     def runs(self) -> list[dict]:
-        """One JSON-ready dict per configuration (the ``runs`` entries of ``oco run --json``)."""
+        """One JSON-ready dict per configuration (the ``runs`` entries of ``oco run --json``); ``regret_bound``
+        is the bound on R_T (``bound()``), null where there is none, and ``regret_bound_note`` its source or
+        why there is none."""
+        bound = self.bound()
         out = []
         for i in range(self.batch):
             out.append({
@@ -104,6 +141,8 @@ class Result:
                 "lr_min": float(self.lr_min[i]) if self.lr_observed else None,
                 "lr_max": float(self.lr_max[i]) if self.lr_observed else None,
                 **({"expected_gap": float(self.expected_gap[i])} if self.expected_gap is not None else {}),
+                "regret_bound": _finite(bound.values[-1, i]) if bound.values is not None else None,
+                "regret_bound_note": bound.notes[i],
             })
         return out
 

@@ -5,7 +5,8 @@ A run folder holds
     config.json      the resolved configuration (every hyperparameter, and where it came from)
     manifest.json    what produced it: command line, package versions, seeds, backend
     results.json     the document ``oco run --json`` prints
-    traces/NAME.npz  checkpoint traces per method: t, avg_regret (K, B), x (K, B, d), lr_quantiles, …
+    traces/NAME.npz  checkpoint traces per method: t, avg_regret (K, B), x (K, B, d), lr_quantiles, …,
+                     regret_bound (K, B) for a method with a published bound (oco.bounds)
     *.png + *.json   the figures, each with a sidecar that says how to make it again
 """
 
@@ -81,6 +82,8 @@ def traces(r: Result) -> dict[str, np.ndarray]:
         out["expected_gap"] = ck.expected_gap
     if r.x_opt is not None:
         out["x_opt"] = np.asarray(r.x_opt)
+    if r.regret_bound is not None:  # (K, B) the method's published bound on R_t (oco.bounds), NaN where none
+        out["regret_bound"] = r.regret_bound
     return out
 
 

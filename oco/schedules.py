@@ -12,6 +12,8 @@ First moments (``beta1_schedule``):
     const   β1t = β1
     exp     β1t = β1 · λ^{t−1}      (Reddi et al. Theorem 4, λ = ``lam``)
     inv     β1t = β1 / t
+
+cos and λ^{t−1} are ``oco.methods.ops``' cos and power (the C library's functions on every backend).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def sqrt_step(alpha, t):
 
 def sgdr_step(alpha, alpha_min, t, sgdr_t0, sgdr_mult):
     cur, length = sgdr_position(t, sgdr_t0, sgdr_mult)
-    return alpha_min + 0.5 * (alpha - alpha_min) * (1.0 + math.cos(math.pi * cur / length))
+    return alpha_min + 0.5 * (alpha - alpha_min) * (1.0 + cos(math.pi * cur / length))
 
 
 def beta1_const(beta1):
@@ -46,7 +48,7 @@ def beta1_const(beta1):
 
 
 def beta1_exp(beta1, lam, t):
-    return beta1 * lam ** (t - 1)
+    return beta1 * power(lam, t - 1.0)
 
 
 def beta1_inv(beta1, t):
@@ -55,3 +57,7 @@ def beta1_inv(beta1, t):
 
 STEP_SCHEDULES = {"const": const_step, "sqrt": sqrt_step, "sgdr": sgdr_step}
 BETA1_SCHEDULES = {"const": beta1_const, "exp": beta1_exp, "inv": beta1_inv}
+
+# last: oco.methods imports this module, and ops is in that package (importing it first would go round the
+# cycle before the names above exist)
+from .methods.ops import cos, power  # noqa: E402

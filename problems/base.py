@@ -139,6 +139,49 @@ class Param:
         return self.check(name, value, **self.limits)
 
 
+# ---------------------------------------------------------------- the loss, declared once for every backend
+class Separable:
+    """f_t(x) = Σ_j ℓ(x_j, ξ_{t,j}, ξ_{t,d+j}, …),  ∇_j f_t(x) = ∂ℓ/∂x_j.
+
+    ``piece(x, *fields) → (ℓ, ∂ℓ)`` is elementwise, written like the methods' pieces (``oco.methods.ops``
+    names): NumPy runs it on (B, d) arrays, the compiled kernel on scalars, from the same source. The round's
+    data row holds ``fields`` blocks of d columns (ξ_{t,j} is block 0's column j, …).
+    """
+
+    def __init__(self, piece: Callable, fields: int = 1):
+        self.piece, self.fields = piece, fields
+
+    def __call__(self, x: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = x.shape[-1]
+        f, g = self.piece(x, *(data[:, k * d : (k + 1) * d] for k in range(self.fields)))
+        return np.sum(f, axis=-1), g
+
+
+class Margin:
+    """f_t(x) = ℓ(z),  ∇f_t(x) = y ℓ'(z)·a,  z = y⟨a, x⟩, for the round's data row (a_1..a_d, y).
+
+    ``piece(z) → (ℓ, ℓ')`` is elementwise (as ``Separable``'s). The inner product is NumPy's sum (pairwise
+    summation, which the compiled kernel reproduces operation for operation).
+    """
+
+    def __init__(self, piece: Callable):
+        self.piece = piece
+
+    def __call__(self, x: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = x.shape[-1]
+        a, y = data[:, :d], data[:, d]
+        f, df = self.piece(y * np.sum(a * x, axis=-1))
+        return f, (y * df)[:, None] * a
+
+
+def linear(x, g):
+    """f = g·x, ∇f = g (per coordinate)."""
+    return g * x, g
+
+
+LINEAR = Separable(linear)
+
+
 # ---------------------------------------------------------------- the interface
 class Problem(ABC):
     """A loss sequence. Subclasses set ``name``, ``summary``, ``d`` and implement ``data``.
@@ -151,7 +194,11 @@ class Problem(ABC):
       (``beta1``, ``beta2``, ``alpha``, ``schedule``, …), used as defaults by ``oco run``;
     - ``failure_level``: the closed-form limit of R_T/T of the failing method (None where there is none);
     - ``stochastic``: the data are random (then ``expected_loss``/``expected_optimum`` are defined);
-    - ``linear``: f_t(x) = ⟨g_t, x⟩ with g_t = data_t (otherwise ``loss_grad``/``hindsight`` are overridden).
+    - ``linear``: f_t(x) = ⟨g_t, x⟩ with g_t = data_t (otherwise ``loss``, or ``loss_grad``, and
+      ``hindsight`` are overridden);
+    - ``loss``: f_t and ∇f_t from the round's data, as a ``Separable`` or ``Margin`` piece — one source for
+      the NumPy engine and the compiled kernels. A problem may instead override ``loss_grad`` (any NumPy
+      code); it then runs on the NumPy and torch engines only.
     """
 
     name: ClassVar[str] = ""
@@ -160,6 +207,7 @@ class Problem(ABC):
     suggested: ClassVar[dict[str, Any]] = {}
     stochastic: ClassVar[bool] = False
     linear: ClassVar[bool] = True  # f_t(x) = ⟨g_t, x⟩ with g_t = data_t
+    loss: ClassVar[Separable | Margin] = LINEAR
     d: int = 1
     failure_level: float | None = None  # closed-form R_T/T limit of the failing method, for plots
     max_rounds: int | None = None  # the longest horizon the problem has data for (None: unlimited)
@@ -207,8 +255,8 @@ class Problem(ABC):
         """Per-round data for rounds t0..t0+n−1 (1-based), leading axis n."""
 
     def loss_grad(self, x: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """f_t(x) and ∇f_t(x) for a batch: x (B, d), data (B, …) → (B,), (B, d)."""
-        return np.sum(data * x, axis=-1), data
+        """f_t(x) and ∇f_t(x) for a batch: x (B, d), data (B, …) → (B,), (B, d); from ``loss``."""
+        return self.loss(x, data)
 
     def hindsight(self, seed: int, ts: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
         """min_{x∈F} Σ_{s≤t} f_s(x) and its minimizer for each t in ts (ascending)."""

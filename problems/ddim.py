@@ -7,7 +7,7 @@ import numpy as np
 
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import Param, Problem, blocked, integer, linear_comparator, prefix_sums, real
+from .base import Param, Problem, Separable, blocked, integer, linear_comparator, prefix_sums, real
 
 MAX_D = 10**6  # the largest dimension: a (B, d) state for every piece of a method
 
@@ -98,6 +98,12 @@ class SparseGradients(Problem):
         return float(value[0]), x[0]
 
 
+def quadratic(x, a, b):
+    """f = ½a(x − b)², f' = a(x − b)."""
+    r = x - b
+    return 0.5 * (a * r * r), a * r
+
+
 class StochasticQuadratic(Problem):
     """Stochastic separable quadratics on [−1, 1]^d:
 
@@ -123,6 +129,7 @@ class StochasticQuadratic(Problem):
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     stochastic = True
     linear = False
+    loss = Separable(quadratic, fields=2)  # the round's data row: a_t, then b_t
 
     def setup(self):
         j = np.arange(self.d)
@@ -136,11 +143,6 @@ class StochasticQuadratic(Problem):
 
     def data(self, seed, t0, n):
         return blocked(seed, t0, n, self._draw)
-
-    def loss_grad(self, x, data):
-        a, b = data[:, : self.d], data[:, self.d :]
-        r = x - b
-        return 0.5 * np.sum(a * r * r, axis=-1), a * r
 
     def _stats(self, seed, t0, n):
         data = self.data(seed, t0, n)

@@ -19,9 +19,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from oco.methods.ops import exp, logaddexp
 from oco.projections import Ball, Box, Unconstrained
 
-from .base import Param, Problem, block_rng, blocked, choice, real
+from .base import Margin, Param, Problem, block_rng, blocked, choice, real
 
 WINDOW = 20
 
@@ -64,8 +65,9 @@ def _sigmoid(z):
 
 
 def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndarray]:
-    """min over F of Σ_i c_i ℓ_i(x) by scipy.optimize's SLSQP (bounds for a box, one quadratic constraint for
-    a ball, neither for R^d). With d = 5 SLSQP is ~30× faster here than L-BFGS-B and as accurate; the
+    """min over F of Σ_i c_i ℓ_i(x): Newton's method where its stationary point lies in F (the usual case: the
+    data set's optimum is interior), otherwise scipy.optimize's SLSQP (bounds for a box, one quadratic
+    constraint for a ball, neither for R^d). With d = 5 SLSQP is ~30× faster here than L-BFGS-B and as accurate; the
     objective is scaled by 1/Σc for conditioning and ftol is 1e-15, so the comparator's error is far below
     the regret it is subtracted from.
     """
@@ -73,6 +75,9 @@ def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndar
     total = float(np.sum(c))
     scale = 1.0 / total if total > 0 else 1.0
     x0 = np.zeros(d) if x0 is None else np.asarray(x0, float)
+    w = _newton(X, y, c, x0)
+    if w is not None and np.all(domain.contains(w[None])):  # the stationary point is feasible: the optimum
+        return logistic_loss_grad(w, X, y, c)[0], w
 
     def fun(w):
         f, g = logistic_loss_grad(w, X, y, c)
@@ -104,6 +109,33 @@ def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndar
     return logistic_loss_grad(x, X, y, c)[0], x
 
 
+def logistic(z):
+    """ℓ(z) = log(1 + e^{−z}), ℓ'(z) = −σ(−z) = −e^{−log(1 + e^z)} (stable for any margin)."""
+    return logaddexp(0.0, -z), -exp(-logaddexp(0.0, z))
+
+
+def _newton(X, y, c, w, steps: int = 60) -> np.ndarray | None:
+    """The unconstrained minimiser of Σ_i c_i log(1 + e^{−y_i⟨X_i, w⟩}) by Newton's method from w (quadratic
+    convergence to the last bit in a few steps); None when it does not converge (a separable weighting: the
+    minimum is at infinity) or the Hessian is singular."""
+    w = np.array(w, float)
+    for _ in range(steps):
+        z = y * (X @ w)
+        s = _sigmoid(-z)  # σ(−z)
+        g = X.T @ (-y * c * s)
+        H = (X * (c * s * (1.0 - s))[:, None]).T @ X
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return None
+        w = w - step
+        if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > 1e6:
+            return None
+        if np.max(np.abs(step)) <= 4e-16 * (1.0 + np.max(np.abs(w))):
+            return w
+    return None
+
+
 class OnlineLogistic(Problem):
     """Online logistic regression, one example per round, on real data (matplotlib's goog.npz; see the module
     docstring for the task): f_t(x) = log(1 + exp(−y_{i_t}⟨a_{i_t}, x⟩)) on the box [−radius, radius]^5.
@@ -128,6 +160,7 @@ class OnlineLogistic(Problem):
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     linear = False
+    loss = Margin(logistic)  # the round's data row: the example's features a, then its label y
 
     def setup(self):
         self.X, self.y = goog_volume_data()
@@ -159,11 +192,6 @@ class OnlineLogistic(Problem):
 
     def data(self, seed, t0, n):
         return self._rows[self.indices(seed, t0, n)]
-
-    def loss_grad(self, x, data):
-        a, y = data[:, : self.d], data[:, self.d]
-        z = y * np.sum(a * x, axis=-1)
-        return np.logaddexp(0.0, -z), (-y * _sigmoid(-z))[:, None] * a
 
     # ---------------------------------------------------------------- comparators
     def counts(self, seed: int, ts: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:

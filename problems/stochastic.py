@@ -4,9 +4,11 @@ toy problem (Taniguchi et al. 2024) and the unconstrained divergence example of 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
+from oco.methods.ops import where
 from oco.projections import Ball, Box, Unconstrained
 
 from .base import (
@@ -14,7 +16,9 @@ from .base import (
     CyclicLinear,
     Param,
     Problem,
+    Separable,
     TwoPointLinear,
+    block_rng,
     blocked,
     choice,
     integer,
@@ -93,6 +97,12 @@ class AdoptToy(TwoPointLinear):
         self._init_two_point(self.k**2, -self.k, 1.0 / self.k)
 
 
+def zhang(x, w):
+    """f = w·h(x), f' = w·h'(x): h(x) = x for x >= −1, ½(x + 2)² − 3/2 for x < −1 (Zhang et al.'s components)."""
+    below = x < -1.0
+    return w * where(below, 0.5 * ((x + 2.0) * (x + 2.0)) - 1.5, x), w * where(below, x + 2.0, 1.0)
+
+
 class ZhangDivergence(Problem):
     """Zhang, Chen, Shi, Sun & Luo (NeurIPS 2022), "Adam Can Converge Without Any Modification on Update
     Rules", the counterexample of their divergence theorem: unconstrained, f = (1/n) Σ_{i<n} f_i with
@@ -112,7 +122,9 @@ class ZhangDivergence(Problem):
     T = 3·10⁴, both orders): (β1, β2) = (0, 0.1) diverges, x_T ≈ 18 growing like √t; (0.9, 0.5), (0, 0.99)
     and (0.9, 0.999) converge to −2.
 
-    Parameters: n (10; n >= 3), a (None: 1/(n−1)², the instance in the paper's text), order (cyclic).
+    Parameters: n (10; n >= 3), a (None: 1/(n−1)², the instance in the paper's text), order (cyclic;
+    ``shuffle`` is the random reshuffling of the paper's Algorithm 1: pass e = ⌊(t − 1)/n⌋ runs a permutation
+    drawn from (seed, e) alone).
     """
 
     name = "zhang-divergence"
@@ -121,16 +133,18 @@ class ZhangDivergence(Problem):
         "n": Param(10, integer, "number of component functions, n >= 3", lo=3, hi=MAX_PATTERN),
         "a": Param(None, real, "the weight of the small components, a > 0 (default 1/(n−1)²)", lo=0.0,
                    lo_open=True),
-        "order": Param("cyclic", choice, "cyclic (i_t = (t−1) mod n) or sample (i.i.d. uniform)",
-                       options=("cyclic", "sample")),
+        "order": Param("cyclic", choice, "cyclic (i_t = (t−1) mod n), shuffle (random reshuffling: a fresh "
+                       "permutation of the n components every pass) or sample (i.i.d. uniform)",
+                       options=("cyclic", "shuffle", "sample")),
     }
     suggested = {"beta1": 0.9, "beta2": 0.999, "schedule": "sqrt", "alpha": 0.1}
     linear = False
+    loss = Separable(zhang)  # the round's data is the weight w_{i_t}
 
     def setup(self):
         if self.a is None:
             self.a = 1.0 / (self.n - 1) ** 2
-        self.stochastic = self.order == "sample"
+        self.stochastic = self.order != "cyclic"
         self.weights = np.array([1.0 + (self.n - 1) * self.a] + [-self.a] * (self.n - 1))
 
     def default_domain(self):
@@ -142,17 +156,18 @@ class ZhangDivergence(Problem):
     def data(self, seed, t0, n):
         if self.order == "sample":
             return blocked(seed, t0, n, self._draw)
-        return self.weights[np.arange(t0 - 1, t0 - 1 + n) % self.n][:, None]
+        t = np.arange(t0 - 1, t0 - 1 + n)
+        if self.order == "cyclic":
+            return self.weights[t % self.n][:, None]
+        passes, pos = np.divmod(t, self.n)  # shuffle: pass e runs the permutation of (seed, e)
+        first = int(passes[0])
+        perms = np.stack([_permutation(self.n, int(seed), e) for e in range(first, int(passes[-1]) + 1)])
+        return self.weights[perms[passes - first, pos]][:, None]
 
     @staticmethod
     def h(x):
         """h(x) = x for x >= −1, ½(x + 2)² − 3/2 for x < −1; and h'(x)."""
-        below = x < -1
-        return np.where(below, 0.5 * (x + 2) ** 2 - 1.5, x), np.where(below, x + 2, 1.0)
-
-    def loss_grad(self, x, data):
-        hx, dh = self.h(x)
-        return data[:, 0] * hx[:, 0], data * dh
+        return zhang(x, 1.0)
 
     def hindsight(self, seed, ts, domain):
         W = prefix_sums(lambda t0, n: self.data(seed, t0, n), 1, ts)[:, 0]
@@ -180,6 +195,12 @@ class ZhangDivergence(Problem):
     def expected_optimum(self, domain):
         value, x = self._minimize_scaled_h(np.array([1.0 / self.n]), domain)
         return float(value[0]), x[0]
+
+
+@lru_cache(maxsize=1 << 14)
+def _permutation(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of pass ``epoch`` under random reshuffling: a function of (seed, epoch) only."""
+    return block_rng(seed, epoch, stream=1).permutation(n)
 
 
 def _interval(domain) -> tuple[float, float]:

@@ -91,16 +91,31 @@ def test_sweep_out_writes_the_cli_folder(tmp_path):
     assert "alpha=0.3" in command[0]
 
 
+def interrupt_at(monkeypatch, index):
+    """Make the sweep stop (as Ctrl-C does) when it reaches shard ``index``; returns a function that undoes it."""
+    real = sweeps.run_shard
+
+    def flaky(cfg, shard, progress=None):
+        if shard.index >= index:
+            raise KeyboardInterrupt
+        return real(cfg, shard, progress)
+
+    monkeypatch.setattr(sweeps, "run_shard", flaky)
+    return lambda: monkeypatch.setattr(sweeps, "run_shard", real)
+
+
 @needs_pandas
-def test_sweep_resume(tmp_path):
+def test_sweep_resume(tmp_path, monkeypatch):
     out = tmp_path / "sw"
     settings = {"problem": "reddi-online", "methods": "adam", "grid": {"beta1": [0.0, 0.5, 0.9]}, "T": 30,
                 "seeds": 2}
-    first = oco.sweep(**settings, out=out, shard_size=2, plot=False)
-    before = (out / "sweep.csv").read_bytes()
-    (out / "sweep.csv").unlink()  # interrupted: the last shards and sweep.csv are missing
-    for stem in ("shard-00001", "shard-00002"):
-        (out / sweeps.SHARDS / f"{stem}.csv").unlink()
+    first = oco.sweep(**settings, out=tmp_path / "ref", shard_size=2, plot=False)
+    before = (tmp_path / "ref" / "sweep.csv").read_bytes()
+    undo = interrupt_at(monkeypatch, 1)  # interrupted: the last shards and sweep.csv are missing
+    with pytest.raises(KeyboardInterrupt):
+        oco.sweep(**settings, out=out, shard_size=2, plot=False)
+    undo()
+    assert not (out / "sweep.csv").exists()
     with pytest.raises(ValueError, match="not empty"):
         oco.sweep(**settings, out=out, plot=False)
     with pytest.raises(ValueError, match="T is 40 here but 30 there"):
@@ -112,12 +127,14 @@ def test_sweep_resume(tmp_path):
 
 
 @needs_pandas
-def test_sweep_resumes_a_cli_sweep(tmp_path):
+def test_sweep_resumes_a_cli_sweep(tmp_path, monkeypatch):
     out = tmp_path / "sw"
-    cli_sweep(out, "--no-plot", "--shard-size", "3")
-    before = (out / "sweep.csv").read_bytes()
-    (out / "sweep.csv").unlink()
-    (out / sweeps.SHARDS / "shard-00002.csv").unlink()
+    cli_sweep(tmp_path / "ref", "--no-plot", "--shard-size", "3")
+    before = (tmp_path / "ref" / "sweep.csv").read_bytes()
+    undo = interrupt_at(monkeypatch, 2)
+    r = runner.invoke(cli.app, ["sweep", *CLI_SWEEP, "--out", str(out), "--quiet", "--no-plot", "--shard-size", "3"])
+    assert r.exit_code == 130 and not (out / "sweep.csv").exists()  # Ctrl-C: shards 0 and 1 are written
+    undo()
     oco.sweep(**API_SWEEP, out=out, resume=True, plot=False)
     assert (out / "sweep.csv").read_bytes() == before
 

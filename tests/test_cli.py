@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -40,6 +41,43 @@ def test_help_imports_no_heavy_packages(tmp_path):
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+HELP_RUN = """import sys
+{before}sys.argv = ["oco", "--help"]
+import oco.cli
+try:
+    oco.cli.main()
+except SystemExit:
+    pass
+loaded = {{m.split(".")[0] for m in sys.modules}}
+heavy = ("numpy", "matplotlib", "scipy", "numba", "torch", "pandas", "markdown_it", "pygments")
+print("LOADED", ",".join(m for m in heavy if m in loaded))
+from typer import rich_utils  # the formatter's Markdown and Traceback work as rich's own
+md = rich_utils._make_rich_text(text="**x**", style="", markup_mode="markdown")
+tb = rich_utils.Traceback.from_exception(ValueError, ValueError(), None)
+print("CLASSES", type(md).__module__, type(tb).__module__)
+"""
+
+
+def test_help_prints_the_same_without_the_formatter_extras(tmp_path):
+    """`oco --help` loads none of numpy, matplotlib, scipy, numba, torch, pandas, nor the markdown parser and
+    syntax highlighter typer's formatter imports for markdown help and tracebacks (deferred by
+    ``cli._import_help_formatter``); its text is the same as with them imported first, and the deferred
+    classes are rich's."""
+    def help_run(before: str) -> tuple[str, str, str]:
+        out = subprocess.run([sys.executable, "-c", HELP_RUN.format(before=before)], cwd=tmp_path,
+                             capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "100"})
+        text, loaded = out.stdout.split("LOADED ")
+        loaded, classes = loaded.split("\n", 1)
+        return text, loaded, classes.strip()
+
+    deferred, loaded, classes = help_run("")
+    eager, loaded_eagerly, _ = help_run("import rich.markdown, rich.traceback\n")
+    assert loaded == ""
+    assert "markdown_it" in loaded_eagerly and "pygments" in loaded_eagerly  # the comparison means something
+    assert deferred == eager and "Usage: oco" in deferred and "reproduce" in deferred
+    assert classes == "CLASSES rich.markdown rich.traceback"
 
 
 def test_help():

@@ -327,3 +327,123 @@ def test_a_miswired_row_is_refused_when_built():
         Method("typo", "paper", P(pieces.heavy_ball, "m d"), None, P(pieces.constant_rate, "rate"),
                state={"m": 0.0}, hypers={"alpha": Hyper(0.1, "positive"), "momentum": Hyper(0.0, "nonneg"),
                                          "dampening": Hyper(0.0, "beta"), "nesterov": Hyper(False, "bool")})
+
+
+# ---------------------------------------------------------------- NumPy's shortcuts equal the plain loop
+def plain_tallies_run(B, d, T, seed, diverge=True):
+    """Random rounds (losses over 40 decades with cancellations, rates that rise and fall, iterates that stop
+    being finite in some configurations) through the round-by-round ``Tallies`` and through ``BlockTallies``:
+    (per-round x and loss read at random rounds, final tallies) for each."""
+    from oco import engine
+
+    rng = np.random.default_rng(seed)
+    loss = rng.normal(0, 1, (T, B)) * 10.0 ** rng.integers(-20, 20, (T, B))
+    eta = np.exp(rng.normal(0, 1, (T, B, d)))
+    eta[rng.random((T, B, d)) < 0.3] = np.inf
+    x_new = rng.normal(0, 1, (T, B, d))
+    if diverge:
+        for b in rng.choice(B, B // 2 + 1, replace=False):  # at a random round: a NaN x or an infinite loss
+            t = rng.integers(0, T)
+            if rng.random() < 0.5:
+                x_new[t, b, rng.integers(0, d)] = np.nan
+            else:
+                loss[t, b] = np.inf
+    reads = set(rng.choice(T, T // 7, replace=False).tolist())
+    out = []
+    for tallies in (engine.Tallies.start(B, engine.NUMPY), engine.BlockTallies.start(B, engine.NUMPY, d)):
+        x, prev, trace = np.zeros((B, d)), np.full((B, d), np.inf), []
+        for t in range(T):
+            x = tallies.add(engine.NUMPY, t + 1, loss[t], x, x_new[t], eta[t], prev)
+            prev = eta[t].copy()
+            trace.append(x.ravel())
+            if t in reads:
+                trace.append(tallies.loss())
+        out.append((np.concatenate(trace + [tallies.loss()]), tallies.numpy(engine.NUMPY)))
+    return out
+
+
+@pytest.mark.parametrize("block", [1, 5, 64, 1 << 18])
+@pytest.mark.parametrize("B, d", [(1, 1), (3, 4), (7, 1), (40, 3)])
+def test_block_tallies_equal_round_by_round_tallies_bit_for_bit(monkeypatch, block, B, d):
+    """``BlockTallies`` (NumPy's small batches) settles blocks of rounds with np.add.accumulate and reductions
+    over the block; the compensated loss, the divergence rounds, Γ_t counts, learning-rate extremes and the
+    iterates must be those of ``Tallies.add`` round by round, to the bit, whatever the block length."""
+    from oco import engine
+
+    monkeypatch.setattr(engine, "BLOCK", block * B * d)
+    (trace_a, a), (trace_b, b) = plain_tallies_run(B, d, T=300, seed=block + 7 * B + d)
+    assert trace_a.tobytes() == trace_b.tobytes()
+    for f in ("cum", "comp", "active", "diverged_at", "gamma_neg", "lr_min", "lr_max"):
+        assert getattr(a, f).tobytes() == getattr(b, f).tobytes(), f
+    assert np.any(~a.active) and (B == 1 or np.any(a.active))  # the run did exercise divergence
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5000, 3), (300, 20), (3, 40, 5), (2, 1000)])
+def test_row_reductions_equal_numpy_reductions(shape):
+    from oco.engine import reduce_rows
+
+    rng = np.random.default_rng(len(shape))
+    a = rng.normal(0, 1, shape)
+    a[rng.random(shape) < 0.01] = np.inf
+    a[rng.random(shape) < 0.01] = np.nan
+    for ufunc, b in ((np.minimum, a), (np.maximum, a), (np.logical_and, a > -1), (np.logical_or, a > 2)):
+        expected = ufunc.reduce(b, axis=-1)
+        got = reduce_rows(ufunc, b)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("key", sorted(oco.methods.registry()))
+def test_pieces_run_once_give_the_rounds_of_every_piece(key):
+    """``hoist_fixed`` runs once the pieces whose values cannot change (α_t = α, β1t = β1, …): a round's state
+    after that must be the state with every piece run every round."""
+    from oco import engine
+
+    method = oco.methods.registry()[key]
+    sequence = random_sequence(T=40, d=2)
+    for schedule in ("const", "sqrt"):
+        given = {"schedule": schedule} if "schedule" in method.hypers else {}
+        if "beta1_schedule" in method.hypers:
+            given["beta1_schedule"] = "const"
+        h, B = method.resolve(given)
+        x = np.full((B, 2), 0.1)
+        envs = [engine.init_env(method, h, x) for _ in range(2)]
+        every = engine.round_pieces(method, h)
+        hoisted = engine.hoist_fixed(envs[1], *every)
+        for t in range(1, 41):
+            g = sequence.g[t - 1][None]
+            for env, (clock, update) in zip(envs, (every, hoisted)):
+                with np.errstate(all="ignore"):  # as in the engine (RAdam's √ of a negative before ρ_t > 4)
+                    engine.apply_round(env, clock, update, t, g, x, None, False)
+            for name, value in envs[0].items():
+                assert np.asarray(envs[1][name]).tobytes() == np.asarray(value).tobytes(), (t, name)
+            x = np.clip(envs[0]["xhat"], -1, 1)
+
+
+@pytest.mark.parametrize("problem, kw", [
+    ("logistic-goog", {}),
+    ("stochastic-quadratic", {"problem_params": {"d": 3}, "seed": [0, 1, 1, 2, 0]}),
+    ("reddi-online", {"domain": "ball"}),
+    ("zhang-divergence", {}),
+])
+@pytest.mark.parametrize("method", ["adam", "amsgrad", "adabound", "sgd"])
+def test_numpy_engine_equals_the_generic_loop_bit_for_bit(problem, kw, method):
+    """The NumPy engine with its shortcuts (block tallies, one seed's data as a broadcast view, no weights for
+    a box) against the same loop through the generic ``Arrays`` (round-by-round tallies, data gathered per
+    round): every number of the Result equal, diverged configurations included."""
+    from oco import engine
+    from oco.api import resolve_problem
+
+    prob = resolve_problem(problem, kw.pop("problem_params", None))
+    m = oco.get_method(method)
+    seeds = np.asarray(kw.pop("seed", [0] * 5))
+    h, B = m.resolve({"alpha": np.array([1e-3, 0.05, 0.5, 3.0, 60.0])})
+    domain = oco.make_domain(kw.pop("domain")) if "domain" in kw else prob.default_domain()
+    x0 = np.broadcast_to(prob.default_x0(domain), (B, prob.d)).copy()
+    cks = engine.log_checkpoints(600, 30)
+    a = engine.run_with(engine.Arrays(), prob, m, h, seeds, 600, x0, domain, cks)
+    b = engine.run(prob, m, h, seeds, 600, x0, domain, cks)
+    for f in ("x_final", "cumulative_loss", "diverged_at", "gamma_negative_rounds", "lr_min", "lr_max"):
+        assert getattr(a, f).tobytes() == getattr(b, f).tobytes(), f
+    for f in ("avg_regret", "x", "lr_quantiles"):
+        assert getattr(a.checkpoints, f).tobytes() == getattr(b.checkpoints, f).tobytes(), f

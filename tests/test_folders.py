@@ -108,20 +108,18 @@ def test_plot_of_the_undamaged_folders_works(folders, tmp_path):
 
 @pytest.mark.parametrize("damage", [truncate, lambda p: write(p, "garbage"), lambda p: p.unlink()],
                          ids=["truncated npz", "garbage npz", "npz gone"])
-def test_resume_recomputes_a_damaged_shard(damage, folders, tmp_path):
-    """A shard whose traces cannot be read is computed again (and the notice says so); the assembled
-    sweep.csv is the undamaged one, byte for byte."""
-    target = damaged(folders, tmp_path, "sweep", lambda f: None)
-    (target / "sweep.csv").unlink()
+def test_resume_recomputes_a_damaged_shard(damage, folders, interrupted, tmp_path):
+    """A shard of an interrupted sweep whose traces cannot be read is computed again (and the notice says so);
+    the assembled sweep.csv is the undamaged one, byte for byte."""
+    target = damaged(interrupted, tmp_path, "sweep", lambda f: None)
     damage(target / "shards" / "shard-00001.npz")
     r = oco(*SWEEP, "--no-plot", "--out", target, "--resume")
     assert "shard-00001" in r.stderr and "computing it again" in r.stderr
     assert (target / "sweep.csv").read_bytes() == (folders / "sweep" / "sweep.csv").read_bytes()
 
 
-def test_resume_recomputes_a_shard_with_rows_cut(folders, tmp_path):
-    target = damaged(folders, tmp_path, "sweep", lambda f: None)
-    (target / "sweep.csv").unlink()
+def test_resume_recomputes_a_shard_with_rows_cut(folders, interrupted, tmp_path):
+    target = damaged(interrupted, tmp_path, "sweep", lambda f: None)
     csv_path = target / "shards" / "shard-00000.csv"
     csv_path.write_text(csv_path.read_text().splitlines()[0] + "\n")
     r = oco(*SWEEP, "--no-plot", "--out", target, "--resume")
@@ -159,3 +157,64 @@ def test_a_diverged_run_is_drawn(tmp_path):
     assert "note: adam (paper): 1/1 diverged" in r.stdout and "at round 2" in r.stdout
     for name in ("overview", "regret", "iterate", "lr", "gap"):
         assert (tmp_path / "z" / f"{name}.png").stat().st_size > 0
+
+
+# ---------------------------------------------------------------- sweep folders: shards folded, traces kept
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory):
+    """A sweep killed just before its shards were assembled: every shard written, no sweep.csv."""
+    from oco import sweeps
+
+    root = tmp_path_factory.mktemp("interrupted")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweeps, "finish", killed)
+        oco(*SWEEP, "--no-plot", "--out", root / "sweep", code=130)
+    assert not (root / "sweep" / "sweep.csv").exists() and (root / "sweep" / "shards").is_dir()
+    return root
+
+
+def test_a_finished_sweep_holds_no_shards(folders):
+    sweep = folders / "sweep"
+    assert not (sweep / "shards").exists()
+    files = {p.name for p in sweep.iterdir()}
+    assert {"config.json", "manifest.json", "sweep.csv", "traces.npz", "sweep.json"} <= files
+
+
+def test_an_interrupted_sweep_resumes_to_the_finished_files(interrupted, folders, tmp_path):
+    target = damaged(interrupted, tmp_path, "sweep", lambda f: None)
+    oco(*SWEEP, "--no-plot", "--out", target, "--resume")
+    assert not (target / "shards").exists()
+    for name in ("sweep.csv", "traces.npz", "sweep.json"):
+        assert (target / name).read_bytes() == (folders / "sweep" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("file, damage, says", [
+    ("sweep.csv", lambda p: write(p, p.read_text()[:-40]), True),
+    ("sweep.csv", lambda p: p.unlink(), False),  # as a sweep stopped before its first shard: nothing to say
+    ("traces.npz", truncate, True),
+    ("traces.npz", lambda p: p.unlink(), True),
+], ids=["sweep.csv cut short", "sweep.csv gone", "traces.npz truncated", "traces.npz gone"])
+def test_resume_recomputes_a_damaged_assembled_sweep(file, damage, says, folders, tmp_path):
+    """Its shards are folded into sweep.csv and traces.npz: when one of them is damaged, --resume says so and
+    computes the rows again, to the same bytes."""
+    target = damaged(folders, tmp_path, "sweep", lambda f: damage(f / file))
+    r = oco(*SWEEP, "--no-plot", "--out", target, "--resume")
+    assert (file in r.stderr and "computing the rows it held again" in r.stderr) == says, r.stderr
+    for name in ("sweep.csv", "traces.npz"):
+        assert (target / name).read_bytes() == (folders / "sweep" / name).read_bytes(), name
+    assert not (target / "shards").exists()
+
+
+def test_traces_none_and_a_bad_traces_option(tmp_path):
+    oco(*SWEEP, "--traces", "none", "--out", tmp_path / "none")
+    assert not (tmp_path / "none" / "traces.npz").exists()
+    assert json.loads((tmp_path / "none" / "sweep.json").read_text())["traces.npz"] is None
+    assert oco("plot", tmp_path / "none").stdout.strip()  # the heat maps do not need the traces
+    one_error_line(oco(*SWEEP, "--traces", "some", "--out", tmp_path / "bad", code=2), "--traces", "'some'")
+    assert not (tmp_path / "bad").exists()
+    r = oco(*SWEEP, "--traces", "all", "--out", tmp_path / "none", "--resume", code=2)
+    one_error_line(r, "traces is 'all' here but 'none' there")

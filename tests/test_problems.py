@@ -389,10 +389,10 @@ def test_adopt_toy_separates_adam_amsgrad_and_adopt():
 
 
 # ---------------------------------------------------------------- Zhang et al. 2022
-@pytest.mark.parametrize("order", ["cyclic", "sample"])
+@pytest.mark.parametrize("order", ["cyclic", "shuffle", "sample"])
 def test_zhang_adam_diverges_for_small_beta2_and_converges_for_large(order):
     p = ZhangDivergence(n=10, order=order)
-    assert p.stochastic == (order == "sample")
+    assert p.stochastic == (order != "cyclic")
     f_star, x_star = p.expected_optimum(Unconstrained())
     assert x_star[0] == -2.0 and f_star == pytest.approx(-1.5 / 10)
     T = 30_000
@@ -412,6 +412,17 @@ def test_zhang_adam_diverges_for_small_beta2_and_converges_for_large(order):
     assert r.checkpoints.expected_gap[1, 0] > r.checkpoints.expected_gap[0, 0] > 0.5
     # β2 = 0.999 > β1² : converges to x* = −2
     assert abs(x[1, 1] + 2) < 1e-2 and r.expected_gap[1] < 1e-4
+
+
+def test_zhang_shuffle_runs_every_component_once_a_pass():
+    """Random reshuffling: each pass of n rounds is a permutation of the n components, drawn from (seed, pass)
+    alone — any chunking gives the same rounds, another seed another order."""
+    p = ZhangDivergence(n=7, order="shuffle")
+    w = p.data(3, 1, 7 * 50)[:, 0].reshape(50, 7)
+    assert np.all(np.sort(w, axis=1) == np.sort(p.weights))
+    assert len({tuple(row) for row in w}) > 1  # the order changes from pass to pass
+    np.testing.assert_array_equal(np.concatenate([p.data(3, 1, 10), p.data(3, 11, 340)]), p.data(3, 1, 350))
+    assert not np.array_equal(p.data(4, 1, 350), p.data(3, 1, 350))
 
 
 def test_zhang_components_sum_to_h_and_the_comparator_is_exact():
@@ -668,7 +679,7 @@ def test_a_missing_file_and_a_too_long_run(tmp_path):
         ("adabound-small-lr", {"C": 2}, "C must be an integer >= 3"),
         ("adopt-toy", {"k": 0.5}, "k must be in [1"),
         ("zhang-divergence", {"n": 2}, "n must be an integer >= 3"),
-        ("zhang-divergence", {"order": "random"}, "order must be one of cyclic, sample"),
+        ("zhang-divergence", {"order": "random"}, "order must be one of cyclic, shuffle, sample"),
         ("zhang-divergence", {"a": 0}, "a must be in (0"),
         ("logistic-goog", {"radius": -1}, "radius must be in (0"),
         ("stochastic-quadratic", {"kappa": 0.5}, "kappa must be in [1"),

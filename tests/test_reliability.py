@@ -39,7 +39,7 @@ def test_sigkilled_sweeps_resume_byte_identical(tmp_path):
 
     out = tmp_path / "killed"
     rng = np.random.default_rng(20261121)
-    kills, shards_seen = 0, []
+    kills, shards_seen, finished = 0, [], False
     args = [*SWEEP, "--out", str(out), "--no-plot"]
     for attempt in range(12):
         proc = subprocess.Popen(oco_cmd(*args), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -50,18 +50,20 @@ def test_sigkilled_sweeps_resume_byte_identical(tmp_path):
             kills += 1
         else:
             assert proc.returncode == 0, proc.stderr.read().decode()
-        done = sorted(p.name for p in (out / "shards").glob("shard-*.csv")) if (out / "shards").exists() else []
-        assert shards_seen == done[: len(shards_seen)]  # finished shards are never lost or rewritten
-        shards_seen = done
-        if (out / "sweep.csv").exists():
+            finished = True
+        if finished:
             break
+        if not (out / "sweep.csv").exists():  # once assembled, the shards are folded into it and removed
+            done = sorted(p.name for p in (out / "shards").glob("shard-*.csv")) if (out / "shards").exists() else []
+            assert shards_seen == done[: len(shards_seen)]  # finished shards are never lost or rewritten
+            shards_seen = done
         args = [*SWEEP, "--out", str(out), "--no-plot", "--resume"]
-    if not (out / "sweep.csv").exists():
+    if not finished:
         run_ok(args, root)
     print(f"\n{kills} SIGKILLs, shards finished before each: {len(shards_seen)} at the end")
     assert kills >= 1
     assert (out / "sweep.csv").read_bytes() == ref
-    assert not list(out.rglob(".tmp-*"))
+    assert not list(out.rglob(".tmp-*")) and not (out / "shards").exists()
 
 
 def _rows(path):

@@ -4,6 +4,8 @@ refusing to resume with other settings, diverged cells, exact numbers; and the I
 from __future__ import annotations
 
 import csv
+import importlib.util
+import itertools
 import math
 import os
 
@@ -173,19 +175,23 @@ def test_diverged_rows_and_hatched_cells(tmp_path):
 
 
 def test_beta_curve_drawn_on_beta_axes():
+    """β2 on x, β1 on y (the grid's axes the other way round from test_plots'): both curves in the true
+    coordinates, x = 1 − β2 and y = β1 — β1 = √β2 at y = √(1 − x), β1 = β2 at y = 1 − x — across the whole
+    heat map: from β2 = 0 (β2's outer edge, 1 − β2 = 10^0.05, clipped to β2 ≥ 0) to its other edge,
+    1 − β2 = 10^-3.5."""
     _fig, axes = plots._figure(1)
-    xs, ys = [0.0, 0.5, 0.9, 0.99], [0.5, 0.9, 0.99, 0.999]
+    b2, b1 = [0.5, 0.9, 0.99, 0.999], [0.0, 0.5, 0.9, 0.99]
     Z = np.arange(16.0).reshape(4, 4)
     none = np.zeros((4, 4), bool)
-    plots.heatmap_axes(axes[0], Z, none, none, xs, ys, "beta1", "beta2", "R_T/T")
-    assert "β1 = √β2" in [t.get_text() for t in axes[0].get_legend().get_texts()]
-    line = next(ln for ln in axes[0].get_lines() if ln.get_linestyle() == "--")
-    x, y = line.get_data()
-    # in value space the curve satisfies β1 = √β2
-    b1 = np.interp(x, np.arange(4), xs)
-    b2 = np.interp(y, np.arange(4), ys)
-    inside = (b1 >= 0.9) & (b1 <= 0.99)  # within one cell the index map is linear in both values
-    assert np.allclose(b1[inside] ** 2, b2[inside], atol=2e-3)
+    plots.heatmap_axes(axes[0], Z, none, none, b2, b1, "beta2", "beta1", "R_T/T")
+    assert (axes[0].get_xlabel(), axes[0].get_ylabel(), axes[0].get_xscale()) == ("1 − β2", "β1", "log")
+    legend = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert legend == ["β1 = √β2", "β1 = β2"]
+    for label, b1_of_b2 in (("β1 = √β2", np.sqrt), ("β1 = β2", lambda v: v)):
+        (line,) = [ln for ln in axes[0].get_lines() if ln.get_label() == label]
+        x, y = (np.asarray(v, float) for v in line.get_data())
+        assert len(x) > 100 and np.allclose(y, b1_of_b2(1 - x), rtol=0, atol=1e-12)
+        assert np.isclose(x.max(), 1.0, rtol=1e-12) and np.isclose(x.min(), 10 ** -3.5, rtol=1e-9)
 
 
 def test_sweep_with_d_dimensional_problem(tmp_path, monkeypatch):
@@ -256,3 +262,300 @@ def test_diff_configs_names_the_first_difference():
     assert sw.diff_configs({"a": 1, "b": {"c": 2}}, {"a": 1, "b": {"c": 2}}) is None
     assert sw.diff_configs({"a": 1, "b": {"c": 3}}, {"a": 1, "b": {"c": 2}}) == "b.c is 3 here but 2 there"
     assert "absent there" in sw.diff_configs({"a": 1, "z": 0}, {"a": 1})
+
+
+# ---------------------------------------------------------------- traces: which rows, and the folded folder
+FILES = ("sweep.csv", "traces.npz", "summary.csv", "sweep.json", "config.json")
+
+
+def same_npz(a, b):
+    ta, tb = io.read_npz(a), io.read_npz(b)
+    assert ta.keys() == tb.keys()
+    return all(np.array_equal(ta[k], tb[k], equal_nan=True) for k in ta)
+
+
+def test_spread_is_evenly_spaced_with_both_ends():
+    from fractions import Fraction
+
+    for n in (1, 2, 3, 7, 10, 500):
+        for m in range(1, min(n, 40) + 1):
+            got = sw.spread(n, m).tolist()
+            want = [math.floor(Fraction(i * (n - 1), max(m - 1, 1)) + Fraction(1, 2)) for i in range(m)]
+            assert got == want, (n, m)
+            assert got[0] == 0 and (m == 1 or got[-1] == n - 1) and len(set(got)) == m
+
+
+NINE_BY_FOUR = {"beta1": list(np.linspace(0, 0.9, 9)), "beta2": [0.9, 0.99, 0.999, 0.9999]}
+
+
+@pytest.mark.parametrize("grid, seeds, budget, c, s", [
+    (NINE_BY_FOUR, 2, 40, 3, 2),
+    (NINE_BY_FOUR, 3, 40, 2, 3),
+    (NINE_BY_FOUR, 6, 40, 2, 5),  # not even the corners with every seed: the corners with 5 seeds
+    ({"beta1": list(np.linspace(0, 0.9, 9)), "beta2": [0.9, 0.99]}, 2, 1000, 9, 2),  # everything fits
+    ({"alpha": list(np.linspace(0.1, 1, 30))}, 1, 23, 11, 1),
+])
+def test_thin_traces_keep_a_sub_grid(monkeypatch, grid, seeds, budget, c, s):
+    """Under a budget of ``budget`` rows (2 methods), thin keeps every method, min(n, c) values of each axis
+    (spread evenly, both ends) and the first s seeds; c is the largest that fits."""
+    cfg = make(grid, methods=("adam", "amsgrad"), seeds=seeds)
+    monkeypatch.setattr(sw, "THIN_BYTES", budget * sw.trace_row_bytes(cfg))
+    keep = sw.kept_rows(cfg, "thin")
+    assert np.all(np.diff(keep) > 0) and len(keep) <= max(budget, 2 * 2 ** len(grid))
+    lens = [len(v) for v in grid.values()]
+    want = {(mi, tuple(v), si) for mi in range(2)
+            for v in itertools.product(*(sw.spread(L, min(L, c)).tolist() for L in lens)) for si in range(s)}
+    got = set()
+    for i in keep:
+        mi, pi, si = sw.row_index(cfg, int(i))
+        point = sw.grid_point(cfg.grid, pi)
+        got.add((mi, tuple(list(vals).index(x) for vals, x in zip(grid.values(), point)), si))
+    assert got == want
+    if s == seeds and c < max(lens):  # c + 1 would not have fitted
+        assert 2 * seeds * math.prod(min(L, c + 1) for L in lens) > budget
+    assert len(sw.kept_rows(cfg, "all")) == sw.n_rows(cfg) and len(sw.kept_rows(cfg, "none")) == 0
+
+
+def test_thin_traces_are_the_full_traces_of_their_rows(tmp_path, monkeypatch):
+    """Thinned traces hold, for each kept row, exactly what --traces all holds for it; sweep.csv is the same;
+    and at the last checkpoint (t = T) each kept row's R_t/t is its sweep.csv avg_regret."""
+    grid = {"beta1": [0.0, 0.3, 0.6, 0.9], "beta2": [0.9, 0.99, 0.999]}
+    cfg = make(grid, shard_size=5)
+    monkeypatch.setattr(sw, "THIN_BYTES", 10 * sw.trace_row_bytes(cfg))
+    sw.run_sweep(cfg, tmp_path / "all", plot=False, traces="all")
+    sw.run_sweep(cfg, tmp_path / "thin", plot=False)
+    assert (tmp_path / "all" / "sweep.csv").read_bytes() == (tmp_path / "thin" / "sweep.csv").read_bytes()
+    full, thin = sw.load_traces(tmp_path / "all"), sw.load_traces(tmp_path / "thin")
+    keep = sw.kept_rows(cfg, "thin")
+    assert thin["rows"].tolist() == keep.tolist() and 0 < len(keep) < sw.n_rows(cfg)
+    assert full["rows"].tolist() == list(range(sw.n_rows(cfg)))
+    for key in ("avg_regret", "x", "lr_quantiles", "expected_gap"):
+        assert np.array_equal(thin[key], full[key][:, keep], equal_nan=True), key
+    rows = rows_of(tmp_path / "thin" / "sweep.csv")
+    assert thin["t"][-1] == cfg.T
+    assert [float(rows[i]["avg_regret"]) for i in keep] == thin["avg_regret"][-1].tolist()
+    assert io.read_json(tmp_path / "thin" / "sweep.json")["traces.npz"]["rows"] == len(keep)
+    assert io.read_json(tmp_path / "thin" / "config.json")["traces"] == "thin"
+    assert plots.plot_folder(tmp_path / "thin")  # the figures draw from a thinned folder
+
+
+def test_shards_are_folded_and_resuming_a_finished_sweep_rewrites_the_same_files(tmp_path, monkeypatch):
+    cfg = make(GRID, shard_size=5)
+    sw.run_sweep(cfg, tmp_path, plot=False)
+    assert not (tmp_path / sw.SHARDS).exists()
+    before = {f: (tmp_path / f).read_bytes() for f in FILES}
+    ran = []
+    monkeypatch.setattr(sw, "run_shard", lambda c, s, p=None: ran.append(s) or pytest.fail("a shard ran"))
+    sw.check_resume(tmp_path, cfg)
+    assert sw.pending_rounds(cfg, tmp_path) == 0
+    sw.run_sweep(cfg, tmp_path, plot=False)
+    assert not ran and {f: (tmp_path / f).read_bytes() for f in FILES} == before
+
+
+def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, monkeypatch):
+    """Killed while removing its shards (after the assembled files are written): the rest are read from
+    sweep.csv and traces.npz, nothing is computed again, and the files are those of an uninterrupted run."""
+    cfg = make(GRID, shard_size=4)
+    sw.run_sweep(cfg, tmp_path / "ref", plot=False)
+    out = tmp_path / "out"
+
+    def killed(path):
+        (path / "shard-00000.csv").unlink()
+        (path / "shard-00000.npz").unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sw.shutil, "rmtree", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sw.run_sweep(cfg, out, plot=False)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (out / sw.SHARDS).iterdir())[0] == "shard-00001.csv"
+    (out / "sweep.json").unlink()  # as if killed before it was written
+    monkeypatch.setattr(sw, "run_shard", lambda c, s, p=None: pytest.fail("a shard ran"))
+    sw.run_sweep(cfg, out, plot=False)
+    assert not (out / sw.SHARDS).exists()
+    for f in FILES:
+        assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes(), f
+
+
+@pytest.mark.parametrize("traces", ["thin", "all", "none"])
+def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path, monkeypatch, traces):
+    cfg = make(GRID, shard_size=3)
+    monkeypatch.setattr(sw, "THIN_BYTES", 5 * sw.trace_row_bytes(cfg))
+    sw.run_sweep(cfg, tmp_path / "ref", plot=False, traces=traces)
+    real, calls = sw.run_shard, []
+
+    def flaky(cfg, shard, progress=None):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(shard.index)
+        return real(cfg, shard, progress)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(sw, "run_shard", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        sw.run_sweep(cfg, out, plot=False, traces=traces)
+    monkeypatch.setattr(sw, "run_shard", real)
+    sw.check_resume(out, cfg)
+    sw.run_sweep(cfg, out, plot=False)  # the folder's own --traces
+    for f in FILES:
+        if f == "traces.npz" and traces == "none":
+            assert not (out / f).exists() and not (tmp_path / "ref" / f).exists()
+            continue
+        assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes(), f
+    assert (io.read_json(out / "sweep.json")["traces.npz"] is None) == (traces == "none")
+
+
+def test_resume_with_other_traces_is_refused(tmp_path):
+    cfg = make(GRID)
+    sw.run_sweep(cfg, tmp_path, plot=False, traces="none")
+    with pytest.raises(config.ConfigError, match="traces is 'all' here but 'none' there"):
+        sw.check_resume(tmp_path, cfg, "all")
+    sw.check_resume(tmp_path, cfg, "none")
+    sw.check_resume(tmp_path, cfg)  # not given: the folder's own
+    assert sw.traces_mode(tmp_path) == "none"
+    with pytest.raises(config.ConfigError, match="--traces must be one of thin, all, none, got 'some'"):
+        sw.prepare(None, False, GRID, None, "some", problem="reddi-online")
+
+
+def test_a_damaged_assembled_sweep_is_computed_again(tmp_path, capsys):
+    cfg = make(GRID, shard_size=5)
+    sw.run_sweep(cfg, tmp_path / "ref", plot=False)
+    out = tmp_path / "out"
+    sw.run_sweep(cfg, out, plot=False)
+    (out / "traces.npz").write_bytes(b"garbage")
+    sw.run_sweep(cfg, out, plot=False)
+    assert "traces.npz" in capsys.readouterr().err
+    for f in FILES:
+        assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes(), f
+
+
+@pytest.mark.parametrize("traces", ["thin", "all", "none"])
+def test_disk_estimate_bounds_the_folder(tmp_path, traces):
+    cfg = make(GRID, shard_size=5, seeds=3)
+    sw.run_sweep(cfg, tmp_path, plot=False, traces=traces)
+    used = sum(p.stat().st_size for p in tmp_path.iterdir() if p.name not in ("config.json", "manifest.json"))
+    assert used <= sw.disk_need(cfg, traces) / 2  # the need counts the shards and the assembled files
+
+
+# ---------------------------------------------------------------- summary.csv: statistics over seeds
+def direct_interval(x):
+    """The percentile bootstrap interval of the mean, one resample at a time, indices drawn as documented."""
+    n = len(x)
+    idx = np.random.default_rng([sw.BOOTSTRAP_SEED, n]).integers(0, n, size=(sw.BOOTSTRAP_RESAMPLES, n))
+    means = []
+    for b in range(sw.BOOTSTRAP_RESAMPLES):
+        total = 0.0
+        for k in idx[b]:
+            total += x[k]
+        means.append(total / n)
+    return np.quantile(means, [0.025, 0.975])
+
+
+def test_bootstrap_interval_equals_a_direct_loop():
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(size=(5, 9))
+    st = sw.seed_statistics(values)
+    for g in range(5):
+        lo, hi = direct_interval(values[g])
+        assert st["ci_low"][g] == pytest.approx(lo, rel=1e-13, abs=0)
+        assert st["ci_high"][g] == pytest.approx(hi, rel=1e-13, abs=0)
+        assert values[g].min() <= lo < values[g].mean() < hi <= values[g].max()
+
+
+def test_quantiles_and_mean_equal_numpy_and_a_hand_computation():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(4, 11))
+    st = sw.seed_statistics(values)
+    for g in range(4):
+        x = values[g]
+        assert st["mean"][g] == np.mean(x) and st["median"][g] == np.median(x)
+        assert [st["q10"][g], st["q90"][g]] == np.quantile(x, [0.1, 0.9]).tolist()
+        s = np.sort(x)  # n = 11: the 10% quantile is at (n − 1)·0.1 = 1, the 90% at 9, the median at 5
+        assert (st["q10"][g], st["median"][g], st["q90"][g]) == (s[1], s[5], s[9])
+
+
+def tiny_sweep_csv():
+    head = ("alpha,method,convention,seed,avg_regret,regret,x_final,diverged,best_fixed_loss,x_star,"
+            "dist_x_star\n")
+    rows = [
+        "0.1,adam,paper,0,1.0,,,false,,,0.5",
+        "0.1,adam,paper,1,2.0,,,false,,,0.5",
+        "0.1,adam,paper,2,4.0,,,false,,,0.5",
+        "0.2,adam,paper,0,3.0,,,false,,,1.0",
+        "0.2,adam,paper,1,nan,,,true,,,nan",
+        "0.2,adam,paper,2,5.0,,,false,,,inf",
+        "0.1,sgd,paper,0,nan,,,true,,,nan",
+        "0.1,sgd,paper,1,nan,,,true,,,nan",
+        "0.1,sgd,paper,2,7.0,,,false,,,2.0",
+    ]
+    return head + "\n".join(rows) + "\n"
+
+
+def test_summary_of_a_hand_made_sweep():
+    out = list(csv.DictReader(sw.summary_csv(tiny_sweep_csv()).splitlines()))
+    assert [(r["alpha"], r["method"], r["seeds"], r["diverged"]) for r in out] == [
+        ("0.1", "adam", "3", "0"), ("0.2", "adam", "3", "1"), ("0.1", "sgd", "3", "2")]
+    a = {k: float(v) for k, v in out[0].items() if k.startswith("avg_regret")}
+    # 1, 2, 4: mean 7/3, median 2; the 10% quantile at position 0.2 → 1.2, the 90% at 1.8 → 3.6
+    assert a["avg_regret_n"] == 3 and a["avg_regret_mean"] == pytest.approx(7 / 3, rel=1e-15)
+    assert (a["avg_regret_median"], a["avg_regret_q10"]) == (2.0, 1.2)
+    assert a["avg_regret_q90"] == pytest.approx(3.6, rel=1e-15)
+    assert 1.0 <= a["avg_regret_ci_low"] < 7 / 3 < a["avg_regret_ci_high"] <= 4.0
+    assert float(out[0]["dist_x_star_ci_low"]) == float(out[0]["dist_x_star_ci_high"]) == 0.5  # constant
+    # a diverged seed has no value: 3 and 5 are counted; the infinite distance is left out too
+    assert out[1]["avg_regret_n"] == "2" and float(out[1]["avg_regret_mean"]) == 4.0
+    assert out[1]["dist_x_star_n"] == "1" and float(out[1]["dist_x_star_ci_low"]) == 1.0
+    lo, hi = direct_interval(np.array([3.0, 5.0]))
+    assert (float(out[1]["avg_regret_ci_low"]), float(out[1]["avg_regret_ci_high"])) == (lo, hi)
+    assert out[2]["avg_regret_n"] == "1" and float(out[2]["avg_regret_q90"]) == 7.0
+    assert "dist_x_opt_mean" not in out[0]  # a deterministic problem: the distance to x* in hindsight
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pandas") is None, reason="needs pandas")
+def test_summary_file_equals_summarize_of_the_frame_and_folder(tmp_path):
+    args = dict(problem="reddi-stochastic", methods=["adam", "amsgrad"], grid={"beta1": [0.0, 0.9]}, T=200,
+                seeds=5)
+    df = oco.sweep(**args, out=tmp_path, plot=False)
+    text = (tmp_path / "summary.csv").read_text(encoding="utf-8")
+    for s in (sw.summarize(df), sw.summarize(tmp_path)):
+        assert io.csv_text(list(s.columns), s.itertuples(index=False)) == text
+    rows = rows_of(tmp_path / "sweep.csv")
+    x_opt = problems.get_problem("reddi-stochastic").expected_optimum(make(GRID).domain)[1]
+    assert x_opt.tolist() == [-1.0]
+    for r in rows:  # the distance to the minimizer of the expected loss, x_opt = −1
+        assert float(r["dist_x_opt"]) == abs(float(r["x_final"]) - float(x_opt[0]))
+    summary = list(csv.DictReader(text.splitlines()))
+    assert len(summary) == 4 and all(r["seeds"] == "5" for r in summary)
+    first = np.array([float(r["dist_x_opt"]) for r in rows[:5]])
+    assert float(summary[0]["dist_x_opt_mean"]) == np.mean(first)
+    assert sw.summary_quantities(list(rows[0])) == ["avg_regret", "dist_x_opt", "expected_gap"]
+    bootstrap = io.read_json(tmp_path / "sweep.json")["summary.csv"]["bootstrap"]
+    assert (bootstrap["resamples"], bootstrap["seed"]) == (sw.BOOTSTRAP_RESAMPLES, sw.BOOTSTRAP_SEED)
+
+
+def test_one_seed_writes_no_summary(tmp_path):
+    sw.run_sweep(make(GRID, seeds=1), tmp_path, plot=False)
+    assert not (tmp_path / "summary.csv").exists()
+    assert io.read_json(tmp_path / "sweep.json")["summary.csv"] is None
+
+
+def test_the_documented_thin_sizes():
+    """16 MiB holds 5 974 rows of 50 checkpoints at d = 1; the issue's 500 × 500 sweep keeps 77 × 77 points."""
+    cfg = config.resolve("sweep", "reddi-online", ["adam"], T=20_000, checkpoints=50,
+                         grid=config.parse_grid(["beta1=0:0.99:500", "beta2=0.5:0.9999:500"]))
+    assert sw.THIN_BYTES // sw.trace_row_bytes(cfg) == 5974
+    keep = sw.kept_rows(cfg)
+    assert len(keep) == 77 * 77 and keep[0] == 0 and keep[-1] == 500 * 500 - 1
+    assert sw.disk_need(cfg, "thin") < sw.disk_need(cfg, "all") / 7
+
+
+def test_check_disk_refuses_a_sweep_the_disk_cannot_hold(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    cfg = make(GRID)
+    need = sw.disk_need(cfg, "thin")
+    monkeypatch.setattr(sw.shutil, "disk_usage", lambda path: SimpleNamespace(free=need))
+    sw.check_disk(cfg, tmp_path, "thin")
+    monkeypatch.setattr(sw.shutil, "disk_usage", lambda path: SimpleNamespace(free=need - 1))
+    with pytest.raises(config.ConfigError, match=r"need about .* on disk under .* is free"):
+        sw.check_disk(cfg, tmp_path, "thin")

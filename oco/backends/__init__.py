@@ -2,7 +2,8 @@
 
     numpy   the engine loop over t on (B, d) arrays.
     numba   the time loop compiled (generated from the table's pieces), blocks of configurations spread
-            over threads; linear problems (all the counterexamples). Falls back to NumPy otherwise.
+            over threads; every problem that declares its loss as a piece (all the built-in ones). Falls back
+            to NumPy otherwise.
     torch   the engine loop on torch tensors (CPU, or CUDA where a GPU is present).
 
 ``REGISTRY`` holds them. A backend is a module with two functions, ``supports(problem, domain)`` (None, or
@@ -26,7 +27,16 @@ class CompileError(Exception):
     ``oco.simulate`` then runs the NumPy engine and says why."""
 
 
-AUTO_NUMBA_T = 50_000  # from this horizon on, "auto" compiles (2–6 s, once: kernels are cached on disk)
+# "auto" weighs what the NumPy engine would take for the whole run against a kernel's first compilation
+# (measured with benchmarks/run.py on this project's 2-core machines; a kernel is compiled once and cached):
+NUMPY_ROUND_S = 3e-5  # seconds per round, whatever the batch: the engine's Python share
+NUMPY_ELEMENT_S = 1.5e-8  # seconds per configuration × coordinate × round
+COMPILE_S = 2.0  # seconds for a kernel's first compilation (the table's pieces are compiled once, shared)
+
+
+def numpy_seconds(B: int, d: int, T: int) -> float:
+    """The NumPy engine's time for B configurations of d coordinates over T rounds (an estimate)."""
+    return T * (NUMPY_ROUND_S + NUMPY_ELEMENT_S * B * d)
 
 
 @dataclass
@@ -61,7 +71,8 @@ REGISTRY: dict[str, Backend] = {b.name: b for b in (
             "torch", "PyTorch"),
 )}
 AUTO = "auto"
-AUTO_DESCRIPTION = f"numba from T >= {AUTO_NUMBA_T} on linear problems, numpy otherwise (the default)"
+AUTO_DESCRIPTION = (f"numba where its kernel is cached, or NumPy would take over {COMPILE_S:g} s (the first "
+                    f"compilation's cost); numpy otherwise — the results are the same bit for bit (the default)")
 
 
 def names() -> tuple[str, ...]:
@@ -87,18 +98,43 @@ def is_linear(problem) -> bool:
     return bool(getattr(problem, "linear", False)) and type(problem).loss_grad is Problem.loss_grad
 
 
-def choose(name: str, problem, domain, T: int) -> tuple[Backend, str | None]:
+def compiled_loss(problem):
+    """How a compiled backend computes f_t and ∇f_t: the problem's declared ``loss`` piece (``Separable`` or
+    ``Margin``, linear losses included) when it keeps the base class's ``loss_grad``; None when the problem
+    computes them in NumPy code of its own (an overridden ``loss_grad``)."""
+    from oco.problems.base import Margin, Problem, Separable
+
+    loss = getattr(problem, "loss", None)
+    if type(problem).loss_grad is not Problem.loss_grad or not isinstance(loss, (Separable, Margin)):
+        return None
+    return loss
+
+
+def choose(name: str, problem, domain, T: int, method=None, h=None, seeds=None, x0=None
+           ) -> tuple[Backend, str | None]:
     """The backend that runs ``backend=name``, and why it is not the one asked for (None when it is).
 
-    ``auto``: numba when T ≥ AUTO_NUMBA_T and numba is importable and supports the problem, numpy otherwise —
-    a function of the run's settings, never of the batch. A backend asked for by name: ValueError when its
-    package cannot be imported; numpy, with the backend's reason, when it cannot run this problem.
+    ``auto``: numba when it is importable and supports the problem, and either the run's kernel is cached
+    already or the NumPy engine's estimated time (``numpy_seconds``) exceeds a first compilation's
+    (``COMPILE_S``); numpy otherwise. The two compute the same numbers bit for bit, so the choice changes
+    the time a run takes, never its results. (Without the run's method and batch, only the estimate counts.)
+    A backend asked for by name: ValueError when its package cannot be imported; numpy, with the backend's
+    reason, when it cannot run this problem.
     """
     numpy = REGISTRY["numpy"]
     if name == AUTO:
         numba = REGISTRY["numba"]
-        fast = T >= AUTO_NUMBA_T and numba.importable() and numba.supports(problem, domain) is None
-        return (numba if fast else numpy), None
+        if not numba.importable() or numba.supports(problem, domain) is not None:
+            return numpy, None
+        B, d = (1, getattr(problem, "d", 1)) if x0 is None else x0.shape
+        if numpy_seconds(B, d, T) > COMPILE_S:
+            return numba, None
+        if method is not None:
+            from .numba_kernel import cached
+
+            if cached(problem, method, h, seeds, x0, domain):
+                return numba, None
+        return numpy, None
     backend = REGISTRY[name]
     if not backend.importable():
         raise ValueError(f"the {name} backend needs {backend.package_name or backend.package}: "

@@ -31,6 +31,7 @@ of each addition, as Neumaier's in the engine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -53,7 +54,10 @@ CHUNK = 1 << 16
 SCALAR_OPS = '''
 import math
 import numpy as np
+from llvmlite import ir as _ir
 from numba import njit
+from numba.core import cgutils as _cgutils, types as _types
+from numba.extending import intrinsic as _intrinsic
 
 
 @njit(cache=True, error_model='numpy')
@@ -91,14 +95,196 @@ def clip(x, lo, hi):
     return minimum(maximum(x, lo), hi)
 
 
-log = math.log
-cos = math.cos
 floor = math.floor
+
+
+def _libm(name, arity):
+    # A call of the C library's float64 function ``name``, declared nobuiltin: LLVM leaves the call as it is
+    # (no pow(0.5, y) -> exp2(-y) or pow(x, 0.5) -> sqrt(x) at -O3, no vectorised SVML variant), so the value
+    # is math.<name>'s, as oco.methods.ops computes it on NumPy arrays. (numba's math.pow squares repeatedly
+    # for an integer exponent, and llvm.pow is rewritten: neither is the C library's pow.)
+    def typer(typingctx, *args):
+        if not all(isinstance(a, (_types.Float, _types.Integer)) for a in args):
+            return None
+
+        def codegen(context, builder, sig, llargs):
+            d = _ir.DoubleType()
+            fn = _cgutils.get_or_insert_function(builder.module, _ir.FunctionType(d, [d] * arity), name)
+            fn.attributes.add('nobuiltin')
+            xs = [context.cast(builder, v, t, _types.float64) for v, t in zip(llargs, sig.args)]
+            return builder.call(fn, xs)
+        return _types.float64(*args), codegen
+    if arity == 1:
+        return _intrinsic(lambda typingctx, x: typer(typingctx, x))
+    return _intrinsic(lambda typingctx, x, y: typer(typingctx, x, y))
+
+
+_c_exp, _c_log, _c_cos, _c_log1p = (_libm(name, 1) for name in ('exp', 'log', 'cos', 'log1p'))
+_c_pow = _libm('pow', 2)
+
+
+@njit(cache=True, error_model='numpy')
+def exp(x):
+    return _c_exp(x)
+
+
+@njit(cache=True, error_model='numpy')
+def log(x):
+    return _c_log(x)
+
+
+@njit(cache=True, error_model='numpy')
+def cos(x):
+    return _c_cos(x)
+
+
+@njit(cache=True, error_model='numpy')
+def power(a, b):
+    return _c_pow(a, b)
+
+
+@njit(cache=True, error_model='numpy')
+def logaddexp(x, y):  # NumPy's npy_logaddexp, branch for branch
+    if x == y:
+        return x + 0.6931471805599453
+    tmp = x - y
+    if tmp > 0:
+        return x + _c_log1p(_c_exp(-tmp))
+    if tmp <= 0:
+        return y + _c_log1p(_c_exp(tmp))
+    return tmp
+
+
+@njit(cache=True, error_model='numpy')
+def _block(a, lo, n):  # NumPy's pairwise_sum on at most 128 elements: 8 accumulators
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, error_model='numpy')
+def rowsum(a, n):  # np.sum(a[:n]), bit for bit: 0 + NumPy's pairwise sum (halves above 128, blocks below)
+    if n <= 128:
+        return 0.0 + _block(a, 0, n)
+    # the halving recursion, on an explicit stack (numba cannot cache a recursive function)
+    s_lo = np.empty(128, np.int64)
+    s_n = np.empty(128, np.int64)
+    s_step = np.zeros(128, np.int64)
+    val = np.empty(128)
+    s_lo[0], s_n[0], top, nv = 0, n, 1, 0
+    while top > 0:
+        i = top - 1
+        m = s_n[i]
+        half = m // 2 - (m // 2) % 8
+        if m <= 128:
+            val[nv] = _block(a, s_lo[i], m)
+            nv += 1
+            top -= 1
+        elif s_step[i] < 2:  # push the left half, then the right
+            s_lo[top] = s_lo[i] + (half if s_step[i] == 1 else 0)
+            s_n[top] = (m - half) if s_step[i] == 1 else half
+            s_step[top] = 0
+            s_step[i] += 1
+            top += 1
+        else:
+            val[nv - 2] = val[nv - 2] + val[nv - 1]
+            nv -= 1
+            top -= 1
+    return 0.0 + val[0]
+
+
+# block copies as plain loops: NumPy slicing and slice assignment inside the kernel cost seconds of compilation
+@njit(cache=True, error_model='numpy')
+def take(a, lo, hi):  # a[lo:hi].copy()
+    out = np.empty(hi - lo, a.dtype)
+    for i in range(hi - lo):
+        out[i] = a[lo + i]
+    return out
+
+
+@njit(cache=True, error_model='numpy')
+def put(dst, i0, src, j0, n):  # dst[i0:i0+n] = src[j0:j0+n]
+    for i in range(n):
+        dst[i0 + i] = src[j0 + i]
+
+
+@njit(cache=True, error_model='numpy')
+def column(a, lo, hi):  # a[lo:hi, 0].copy()
+    out = np.empty(hi - lo)
+    for i in range(hi - lo):
+        out[i] = a[lo + i, 0]
+    return out
+
+
+@njit(cache=True, error_model='numpy')
+def put_column(dst, lo, src, n):  # dst[lo:lo+n, 0] = src[:n]
+    for i in range(n):
+        dst[lo + i, 0] = src[i]
+
+
+@njit(cache=True, error_model='numpy')
+def transpose(a, lo, hi):  # np.ascontiguousarray(a[lo:hi].T)
+    out = np.empty((a.shape[1], hi - lo))
+    for i in range(hi - lo):
+        for j in range(a.shape[1]):
+            out[j, i] = a[lo + i, j]
+    return out
+
+
+@njit(cache=True, error_model='numpy')
+def untranspose(dst, lo, src, n):  # dst[lo:lo+n] = src[:, :n].T
+    for i in range(n):
+        for j in range(dst.shape[1]):
+            dst[lo + i, j] = src[j, i]
+
+
 '''
 
 
 def _source(fn) -> str:
     return "@njit(cache=True, error_model='numpy')\n" + textwrap.dedent(inspect.getsource(fn))
+
+
+def _shared_functions() -> list:
+    """The functions every kernel may call, compiled once into the shared module: the table's pieces, the
+    helpers they call, the weighted-ball projection and the built-in problems' loss pieces."""
+    from oco.problems import base, ddim, logistic, stochastic
+
+    fns = [f for f in vars(pieces).values() if inspect.isfunction(f) and f.__module__ == pieces.__name__]
+    return [*fns, ops.lerp, schedules.sgdr_position, projections.weighted_ball_row, base.linear, ddim.quadratic,
+            logistic.logistic, stochastic.zhang]
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_source() -> str:
+    return SCALAR_OPS + "\n\n" + "\n\n".join(_source(f) for f in _shared_functions()) + "\n"
+
+
+def shared_module() -> str:
+    """The shared module's name: ``SCALAR_OPS`` and ``_shared_functions``, each compiled on its first use and
+    cached on disk, so that a method's first kernel compiles only its own two functions. The name carries the
+    hash of the source; ``load(_shared_source(), "oco_ops")`` writes and imports it."""
+    return "oco_ops_" + hashlib.sha256(_shared_source().encode()).hexdigest()[:20]
 
 
 def _helpers(used) -> list:
@@ -145,7 +331,7 @@ def layout(method: Method, h: dict, same) -> tuple[list, list, list]:
 
 
 def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(), fused=False,
-             order="round", one_seed=False) -> str:
+             order="round", one_seed=False, loss=None) -> str:
     """The kernel module's source for one row and one run's fixed choices.
 
     same: the numeric hyperparameters equal across the batch; the clock pieces that read only such names
@@ -153,6 +339,7 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     fused: one coordinate, the whole round in one pass per configuration (d = 1, no ball). order (fused
     only): "round" — for each round, every configuration of a block; "config" — for each configuration, every
     round, in the split form. one_seed: every configuration sees the same data, read once per round.
+    loss: the problem's ``Separable`` or ``Margin`` piece (``oco.problems.base``); None: linear, g_t = the data.
     """
     from ..engine import round_pieces
 
@@ -201,11 +388,12 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
         return lines
 
     used = {p.fn for p in (*clock, *update)}
-    src = [SCALAR_OPS, "\n"]
-    for fn in [*_helpers(used), *sorted(used, key=lambda f: f.__name__)]:
-        src.append(_source(fn) + "\n")
-    if domain_kind == "ball":
-        src.append(_source(projections.weighted_ball_row) + "\n")
+    # the table's pieces and the scalar operations come compiled from the shared module; a user's pieces and
+    # the problem's loss piece are compiled here
+    form = Loss(loss)
+    own = [*_helpers(used), *sorted(used, key=lambda f: f.__name__), form.piece]
+    src = [f"import math\nimport numpy as np\nfrom numba import njit\nfrom {shared_module()} import *\n\n\n"]
+    src += [_source(fn) + "\n" for fn in own if fn is not None and fn not in _shared_functions()]
 
     sig = ["t0", "n", "G", "k0", "W", "sidx", "X", "LO", "HI", "radius",
            "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta"]
@@ -234,10 +422,10 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
     per_config = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
     # Every block works on its own copies, so LLVM sees no aliasing and vectorises across the block.
     copies = [
-        *[f"{v}_ = {v}[lo:hi].copy()" for v in per_config],
-        *[f"H_{k}_ = H_{k}[lo:hi].copy()" for k in hyper],
+        *[f"{v}_ = take({v}, lo, hi)" for v in per_config],
+        *[f"H_{k}_ = take(H_{k}, lo, hi)" for k in hyper],
         *[f"c_{c} = np.empty({CONFIG_BLOCK})" for c in cnames],
-        *[f"c_{c}[:nbk] = C_{c}[lo:hi]" for c in percs],
+        *[f"put(c_{c}, 0, C_{c}, lo, nbk)" for c in percs],
     ]
     body += [
         f"nb = (B + {CONFIG_BLOCK} - 1) // {CONFIG_BLOCK}",
@@ -251,21 +439,62 @@ def generate(method: Method, h: dict, domain_kind: str, decay: str, *, same=froz
         body += ["    " + ln for ln in _fused(clock=cclock, update=update, state=state, percs=percs, hyper=hyper,
                                                  uouts=uouts, call=call, arg=arg, domain_kind=domain_kind,
                                                  decay=decay, order=order, one_seed=one_seed,
-                                                 copies=copies)]
-        back = ["    X[lo:hi, 0] = x_", "    prev_eta[lo:hi, 0] = prev_", *[f"    S_{s}[lo:hi, 0] = S_{s}_" for s in state]]
+                                                 copies=copies, form=form)]
+        back = [f"    put_column({a}, lo, {b}, nbk)" for a, b in (("X", "x_"), ("prev_eta", "prev_"),
+                                                                   *[(f"S_{s}", f"S_{s}_") for s in state])]
     else:
         body += ["    " + ln for ln in _passes(cclock, update, state, percs, cnames, uouts, call, arg,
-                                                 domain_kind, decay)]
-        back = ["    X[lo:hi] = x_.T", "    prev_eta[lo:hi] = prev_.T", *[f"    S_{s}[lo:hi] = S_{s}_.T" for s in state]]
+                                                 domain_kind, decay, form, one_seed)]
+        back = [f"    untranspose({a}, lo, {b}, nbk)" for a, b in (("X", "x_"), ("prev_eta", "prev_"),
+                                                                   *[(f"S_{s}", f"S_{s}_") for s in state])]
     body += [  # write the block back
-        *[f"    {v}[lo:hi] = {v}_" for v in per_config if v != "sidx"],
-        *[f"    C_{c}[lo:hi] = c_{c}[:nbk]" for c in percs],
+        *[f"    put({v}, lo, {v}_, 0, nbk)" for v in per_config if v != "sidx"],
+        *[f"    put(C_{c}, lo, c_{c}, 0, nbk)" for c in percs],
         *back,
     ]
     # nogil: the host runs slices of the batch on threads of its own (numba's prange kernels ran slower here)
     src.append("@njit(nogil=True, cache=True, error_model='numpy')\ndef kernel(" + ", ".join(sig) + "):\n")
     src.append("\n".join("    " + ln for ln in body) + "\n")
     return "".join(src)
+
+
+class Loss:
+    """The kernel's lines for f_t and ∇f_t, from the problem's declared loss (``oco.problems.base``): linear
+    (g_t is the data), separable (a piece per coordinate, the data in ``fields`` blocks of d columns) or
+    margin (a piece of z = y⟨a, x⟩, the data row (a, y)). Sums over coordinates are NumPy's (``rowsum``)."""
+
+    def __init__(self, loss):
+        from oco.problems.base import LINEAR, Margin
+
+        self.kind = "linear" if loss is None or loss is LINEAR else (
+            "margin" if isinstance(loss, Margin) else "separable")
+        self.piece = None if self.kind == "linear" else loss.piece
+        self.fields = getattr(loss, "fields", 1)
+
+    def width(self, d: int) -> int:
+        """Data columns per round."""
+        return d + 1 if self.kind == "margin" else self.fields * d
+
+    def scalar(self, xi: list[str]) -> list[str]:
+        """d = 1: f and g from x and the round's data values ``xi`` (names or expressions)."""
+        if self.kind == "linear":
+            return ["f = g * x"]
+        if self.kind == "separable":
+            return [f"f, g = {self.piece.__name__}(x, {', '.join(xi)})"]
+        return [f"f, dl_ = {self.piece.__name__}({xi[1]} * (0.0 + {xi[0]} * x))", f"g = ({xi[1]} * dl_) * {xi[0]}"]
+
+    def rows(self, row: str) -> list[str]:
+        """Any d: for each configuration ii of the block, loss[ii] and the gradient gr[j, ii] (row: the
+        configuration's data row in G)."""
+        if self.kind == "separable":
+            cols = ", ".join(f"{row}, {k} * d + j]" for k in range(self.fields))
+            inner = [f"fv_, gv_ = {self.piece.__name__}(x_[j, ii], {cols})", "pr[j] = fv_", "gr[j, ii] = gv_"]
+            return ["for j in range(d):", *["    " + ln for ln in inner], "loss[ii] = rowsum(pr, d)"]
+        dot = ["for j in range(d):", f"    pr[j] = {row}, j] * x_[j, ii]"]
+        if self.kind == "linear":
+            return [*dot, "loss[ii] = rowsum(pr, d)"]
+        return [*dot, f"y_ = {row}, d]", f"fv_, dl_ = {self.piece.__name__}(y_ * rowsum(pr, d))",
+                "c_ = y_ * dl_", "for j in range(d):", f"    gr[j, ii] = c_ * {row}, j]", "loss[ii] = fv_"]
 
 
 def _outs(p) -> set:
@@ -304,7 +533,8 @@ def _phases(pieces: list, carried: set, coupled: bool):
     return A, B, C
 
 
-def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed, copies):
+def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, decay, order, one_seed, copies,
+           form):
     """One coordinate (d = 1, the counterexamples): a configuration's whole round on scalars, in one pass —
     or, for one configuration at a time, in the split form (``_phases``)."""
     arrays = {"x_c": "x_", "a_": "active_", "dv": "div_at_", "cu": "cum_", "co": "comp_", "lmin": "lrmin_",
@@ -312,12 +542,16 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
               **{f"cs_{c}": f"c_{c}" for c in percs}}
     load = [f"{v} = {a}[ii]" for v, a in arrays.items()] + [f"p_{k} = H_{k}_[ii]" for k in hyper]
     store = [f"{a}[ii] = {v}" for v, a in arrays.items()]
-    data = "G[0, k0 + k, 0]" if one_seed else "G[sidx_[ii], k0 + k, 0]"
-    rnd = ["t = t0 + k", *[f"u_{c} = U_{c}[k0 + k]" for c in uouts], f"g = {data}"]
+    m = form.width(1)
+    linear = form.kind == "linear"
+    xi = ["g"] if linear else [f"xi{c}" for c in range(m)]  # the round's data values
+    rows = "0" if one_seed else "sidx_[ii]"
+    rnd = ["t = t0 + k", *[f"u_{c} = U_{c}[k0 + k]" for c in uouts],
+           *[f"{v} = G[{rows}, k0 + k, {c}]" for c, v in enumerate(xi)]]
 
     def iterate(pieces, buf=(), fast=False) -> list[str]:
         """The round from the iterate on: the loss, the pieces that read x, projection, divergence, commit."""
-        out = ["x = x_c", "f = g * x"]
+        out = ["x = x_c", *form.scalar(xi)]
         if decay == "coupled":
             out.append(f"g = g + {arg('weight_decay', 'fused', buf)} * x")
         out.append(f"xb = x * (1.0 - {arg('a', 'fused', buf)} * {arg('weight_decay', 'fused', buf)})"
@@ -352,22 +586,22 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
         ]
 
     out = [
-        *[f"{a} = {v}[lo:hi, 0].copy()" for a, v in (("x_", "X"), ("prev_", "prev_eta"))],
-        *[f"S_{s}_ = S_{s}[lo:hi, 0].copy()" for s in state],
+        *[f"{a} = column({v}, lo, hi)" for a, v in (("x_", "X"), ("prev_", "prev_eta"))],
+        *[f"S_{s}_ = column(S_{s}, lo, hi)" for s in state],
     ]
     pieces = [*clock, *update]
     if order == "round":
         gather = [] if one_seed else [
             "for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
-            "    gb[ii] = G[sidx_[ii], k0 + k, 0]",
+            *[f"    gb{c}[ii] = G[sidx_[ii], k0 + k, {c}]" for c in range(m)],
         ]
 
         def rounds(body):
             return [
                 "for k in range(n):",
-                *["    " + ln for ln in rnd[:-1] + ([rnd[-1]] if one_seed else []) + gather],
+                *["    " + ln for ln in rnd[:-m] + (rnd[-m:] if one_seed else []) + gather],
                 "    for ii in range(nbk):",
-                *(["        g = gb[ii]"] if not one_seed else []),
+                *([f"        {v} = gb{c}[ii]" for c, v in enumerate(xi)] if not one_seed else []),
                 *["        " + ln for ln in body],
             ]
 
@@ -376,7 +610,7 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
         # the block starts over from its copies (the caller's arrays are untouched until the write-back)
         # with them
         return out + [
-            f"gb = np.empty({CONFIG_BLOCK})",
+            *[f"gb{c} = np.empty({CONFIG_BLOCK})" for c in range(m)],
             "fast = True",
             "for ii in range(nbk):",
             "    fast = fast & active_[ii]",
@@ -390,7 +624,7 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
             "if not fast:",
             *["    " + ln for ln in rounds(load + iterate(pieces) + store)],
         ]
-    phases = _phases(pieces, {*state, *percs}, decay == "coupled")
+    phases = _phases(pieces, {*state, *percs}, decay == "coupled" or not linear)  # g from x: non-linear
     if phases is None:  # plain: every round whole
         return out + [
             "for ii in range(nbk):",
@@ -445,17 +679,19 @@ def _fused(clock, update, state, percs, hyper, uouts, call, arg, domain_kind, de
     ]
 
 
-def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, decay):
+def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, decay, form, one_seed):
     """Any number of coordinates (and the ball): a round in passes over the block — the clock per
     configuration, the pieces per coordinate, the projection, then the commit."""
     body = [
-        *[f"S_{s}_ = np.ascontiguousarray(S_{s}[lo:hi].T)" for s in state],
-        "x_ = np.ascontiguousarray(X[lo:hi].T)",
-        "prev_ = np.ascontiguousarray(prev_eta[lo:hi].T)",
+        *[f"S_{s}_ = transpose(S_{s}, lo, hi)" for s in state],
+        "x_ = transpose(X, lo, hi)",
+        "prev_ = transpose(prev_eta, lo, hi)",
         f"xh = np.empty((d, {CONFIG_BLOCK}))",
         f"et = np.empty((d, {CONFIG_BLOCK}))",
         f"loss = np.empty({CONFIG_BLOCK})",
         f"gb = np.empty({CONFIG_BLOCK})",
+        "pr = np.empty(d)",
+        f"gr = np.empty((d, {CONFIG_BLOCK}))",
         f"ok = np.empty({CONFIG_BLOCK}, dtype=np.bool_)",
         f"up = np.empty({CONFIG_BLOCK}, dtype=np.bool_)",
         "xr = np.empty(d)",
@@ -467,17 +703,21 @@ def _passes(clock, update, state, percs, cnames, uouts, call, arg, domain_kind, 
     ]
     for p in clock:  # the per-configuration clock, on scalars, kept for the element loop
         body += ["        " + ln for ln in call(p, "clock")]
-    body += [f"        c_{c}[ii] = cs_{c}" for c in cnames]
-    body += [
-        "        loss[ii] = 0.0",
-        "    for j in range(d):",
-        "        for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
-        "            gb[ii] = G[sidx_[ii], k0 + k, j]",
-        "        for ii in range(nbk):",
-        "            g = gb[ii]",
-        "            x = x_[j, ii]",
-        "            loss[ii] += g * x",
-    ]
+    body += [f"        c_{c}[ii] = cs_{c}" for c in cnames] or ["        pass"]
+    # the loss (summed over coordinates as NumPy sums) and, for a non-linear problem, the gradient
+    row = "G[0, k0 + k" if one_seed else "G[sidx_[ii], k0 + k"
+    body += ["    for ii in range(nbk):", *["        " + ln for ln in form.rows(row)]]
+    body += ["    for j in range(d):"]
+    if form.kind == "linear":
+        body += [
+            "        for ii in range(nbk):",  # gather first: an indexed load in the loop stops vectorisation
+            "            gb[ii] = G[sidx_[ii], k0 + k, j]",
+            "        for ii in range(nbk):",
+            "            g = gb[ii]",
+        ]
+    else:
+        body += ["        for ii in range(nbk):", "            g = gr[j, ii]"]
+    body += ["            x = x_[j, ii]"]
     if decay == "coupled":
         body.append(f"            g = g + {arg('weight_decay', 'element')} * x")
     body.append(f"            xb = x * (1.0 - {arg('a', 'element')} * {arg('weight_decay', 'element')})"
@@ -545,18 +785,18 @@ def _cache_dir() -> Path:
 _LOADED: dict[str, object] = {}
 
 
-def load(source: str):
+def load(source: str, prefix: str = "oco_kernel"):
     """Write the kernel module (named by its content's hash) and import it (its ``clock`` and ``kernel``);
     numba caches their machine code."""
     key = hashlib.sha256(source.encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]
-    path = _cache_dir() / f"oco_kernel_{key}.py"
+    path = _cache_dir() / f"{prefix}_{key}.py"
     if not path.exists():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(source)
         os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(f"oco_kernel_{key}", path)
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{key}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -566,10 +806,10 @@ def load(source: str):
 
 def supports(problem, domain) -> str | None:
     """Why this backend cannot run the problem (None when it can)."""
-    from . import is_linear
+    from . import compiled_loss
 
-    if not is_linear(problem):
-        return f"problem {problem.name!r} is not a linear loss sequence"
+    if compiled_loss(problem) is None:
+        return f"problem {problem.name!r} computes its loss in NumPy code of its own (no declared loss piece)"
     if domain.kind not in ("box", "ball", "none"):
         return f"domain {domain.kind!r}"
     return None
@@ -589,9 +829,10 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         raise CompileError(first[:200]) from None
 
 
-def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
-    from ..engine import Tallies, Traces, finish, init_env
-    from ..result import LR_QUANTILES
+def kernel_source(problem, method, h, seeds, x0, domain) -> str:
+    """The source of the kernel module a run needs (its form follows from the settings: d, the feasible set,
+    the batch size, shared hyperparameters, one data seed or several)."""
+    from . import compiled_loss
 
     B, d = x0.shape
     wd = h.get("weight_decay") if method.engine_decay else None
@@ -600,15 +841,38 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     same = frozenset(k for k in numeric if np.all(h[k] == h[k].flat[0]))
-    uniq, sidx = np.unique(seeds, return_inverse=True)
     # one coordinate: the whole round in one pass — round by round across a block of configurations
     # (vectorised), or, for a handful of configurations, configuration by configuration (a latency chain:
     # the state stays in registers)
     fused = d == 1 and domain.kind != "ball"
     order = "config" if B < CONFIG_ORDER_BELOW else "round"
-    module = load(generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
-                           one_seed=len(uniq) == 1))
+    return generate(method, h, domain.kind, decay, same=same, fused=fused, order=order,
+                    one_seed=len(np.unique(seeds)) == 1, loss=compiled_loss(problem))
 
+
+def cached(problem, method, h, seeds, x0, domain) -> bool:
+    """The run's kernel is compiled and cached on disk already (nothing is imported or compiled to tell)."""
+    try:
+        source = kernel_source(problem, method, h, seeds, x0, domain)
+    except (OSError, TypeError):  # a user's piece whose source cannot be read
+        return False
+    key = hashlib.sha256(source.encode()).hexdigest()[:20]
+    return key in _LOADED or any((_cache_dir() / "__pycache__").glob(f"oco_kernel_{key}.kernel-*.nbi"))
+
+
+def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
+    from ..engine import Tallies, Traces, finish, init_env
+    from ..result import LR_QUANTILES
+    from . import compiled_loss
+
+    B, d = x0.shape
+    numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
+    same = frozenset(k for k in numeric if np.all(h[k] == h[k].flat[0]))
+    uniq, sidx = np.unique(seeds, return_inverse=True)
+    loss = compiled_loss(problem)
+    m = Loss(loss).width(d)  # data columns per round
+    load(_shared_source(), prefix="oco_ops")  # what the kernel imports
+    module = load(kernel_source(problem, method, h, seeds, x0, domain))
     X = np.array(x0, dtype=float)
     env = init_env(method, h, X)
     S = [np.ascontiguousarray(env[s]) for s in method.state]
@@ -660,9 +924,9 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         """The data of rounds t..t+n−1 and the batch's shared clock for them (a fresh W: kernels may still
         be reading the last one)."""
         if len(uniq) == 1:  # no copy where the problem hands out a contiguous view
-            G = np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, d))
+            G = np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, m))
         else:
-            G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, d))
+            G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, m))
         W = np.empty((len(uouts), n))
         module.clock(t, n, W, UC, *UH)
         return G, W

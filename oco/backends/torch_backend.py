@@ -45,8 +45,15 @@ def _namespace(torch) -> dict:
     def clip(x, lo, hi):
         return torch.minimum(maximum(x, lo), tensor_like(hi, x))
 
+    def on_tensors(fn, scalar):
+        """torch's fn where an argument is a tensor; on plain numbers (the round t, a constant) ops' own (the
+        C library's function), as a float."""
+        return lambda *args: fn(*args) if any(map(torch.is_tensor, args)) else float(scalar(*args))
+
     ns = {"where": where, "maximum": maximum, "minimum": minimum, "clip": clip, "sqrt": torch.sqrt,
-          "absolute": torch.abs, "sign": torch.sign}
+          "absolute": torch.abs, "sign": torch.sign, "exp": on_tensors(torch.exp, ops.exp),
+          "log": on_tensors(torch.log, ops.log), "cos": on_tensors(torch.cos, ops.cos),
+          "power": on_tensors(torch.pow, ops.power)}
     from ..methods import rebind
 
     ns["lerp"] = rebind(ops.lerp, ns)

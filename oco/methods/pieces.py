@@ -12,13 +12,15 @@ A piece's arguments are *names* the engine supplies:
 
 Each piece returns its outputs in the order its table row names them. Pieces only use arithmetic and the
 operations of ``ops`` (where, sqrt, maximum, …), so the NumPy engine calls them on (B, d) arrays and a
-compiled backend calls the very same source on scalars. Pieces named ``*_torch`` follow torch.optim's
-arithmetic operation by operation (lerp for the first moment, the order of the bias corrections).
+compiled backend calls the very same source on scalars. Powers are ``power(a, b)`` (the C library's pow on
+every backend), never ``a ** b``: NumPy's ``**`` and numba's (repeated squaring for an integer exponent) each
+round differently. Pieces named ``*_torch`` follow torch.optim's arithmetic operation by operation (lerp for
+the first moment, the order of the bias corrections).
 """
 
 from __future__ import annotations
 
-from .ops import absolute, clip, lerp, log, maximum, minimum, sign, sqrt, where
+from .ops import absolute, clip, lerp, log, maximum, minimum, power, sign, sqrt, where
 
 
 # ---------------------------------------------------------------- per-configuration clocks
@@ -29,8 +31,8 @@ def powers(p1, p2, beta1, beta2):
 
 def nadam_clock(mu_prod, beta1, momentum_decay, t):
     """NAdam: μ_t = β1(1 − ½·0.96^{tψ}), μ_{t+1}, and the running product Π_{i≤t} μ_i."""
-    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    mu = beta1 * (1.0 - 0.5 * power(0.96, t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * power(0.96, (t + 1) * momentum_decay))
     return mu, mu_next, mu_prod * mu
 
 
@@ -47,7 +49,7 @@ def ademamix_clock(p1, p2, beta1, beta2, beta3, mix, beta3_warmup, mix_warmup, t
     (the slow EMA's half-life grows linearly from β1's to β3's), evaluated as β3^{1/((1 − s) ln β3/ln β1 + s)},
     s = t/T_β3, which is the same number and stays finite at β1 = 0 (β3(t) = β3^{1/s}); T = 0: no warm-up."""
     s = t / maximum(beta3_warmup, 1.0)
-    warm_b3 = minimum(beta3 ** (1.0 / ((1.0 - s) * (log(beta3) / log(beta1)) + s)), beta3)
+    warm_b3 = minimum(power(beta3, 1.0 / ((1.0 - s) * (log(beta3) / log(beta1)) + s)), beta3)
     b3t = where(t < beta3_warmup, warm_b3, beta3)
     mixt = where(t < mix_warmup, minimum(t * mix / maximum(mix_warmup, 1.0), mix), mix)
     return p1 * beta1, p2 * beta2, b3t, mixt
@@ -60,7 +62,7 @@ def ademamix_clock_authors(p1, p2, beta1, beta2, beta3, mix, beta3_warmup, mix_w
     a = t / maximum(beta3_warmup, 1.0)
     f1 = log(0.5) / log(beta1 + 1e-8) - 1.0
     f3 = log(0.5) / log(beta3 + 1e-8) - 1.0
-    b3t = where(t < beta3_warmup, 0.5 ** (1.0 / (((1.0 - a) * f1 + a * f3) + 1.0)), beta3)
+    b3t = where(t < beta3_warmup, power(0.5, 1.0 / (((1.0 - a) * f1 + a * f3) + 1.0)), beta3)
     mixt = where(t < mix_warmup, (t / maximum(mix_warmup, 1.0)) * mix, mix)
     return p1 * beta1, p2 * beta2, b3t, mixt
 
@@ -119,7 +121,7 @@ def adopt_momentum(m, g, v, t, beta1, eps, clip_grad):
     count of steps before this one)."""
     n = g / maximum(sqrt(v), eps)
     if clip_grad:
-        c = (t - 1.0) ** 0.25
+        c = power(t - 1.0, 0.25)
         n = clip(n, -c, c)
     return where(t == 1, m, lerp(m, n, 1.0 - beta1))
 
@@ -277,7 +279,7 @@ def yogi_rate_tfa(V, a, eps, p1, p2):
 
 def padam_rate_authors(V, a, eps, p, p1, p2):
     """uclaml/Padam: η_t = (α_t √(1 − β2^t)/(1 − β1^t)) / (√V_t + ε)^{2p} (= v̂^p with ε, bias-corrected)."""
-    return (a * sqrt(1.0 - p2) / (1.0 - p1)) / (sqrt(V) + eps) ** (p * 2.0)
+    return (a * sqrt(1.0 - p2) / (1.0 - p1)) / power(sqrt(V) + eps, p * 2.0)
 
 
 def belief_rate_authors(V, a, eps, p1, p2, rho_inf, rho_t, rectify, degenerated_to_sgd):
@@ -298,7 +300,7 @@ def ademamix_rate(V, a, eps, p2):
 
 def power_rate(V, a, p):
     """Padam: η_t = α_t / V_t^p."""
-    return a / V**p
+    return a / power(V, p)
 
 
 def newton_rate(V, a):
