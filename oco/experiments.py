@@ -89,10 +89,10 @@ class Experiment:
     summary: Callable[[Experiment, Path, str], list[Path]] | None = None
     # per setting of the paper: its value here and whether (and where) the paper's text confirms it
     settings: dict[str, str] = field(default_factory=dict)
-    # after a sweep: numbers derived from its folder (written to analysis.json) and, from them, overlays for
-    # the heat maps (Curves, Regions or functions of the two grid axes, as ``oco.plots.heatmap_axes`` takes)
+    # after a sweep: numbers derived from its folder (written to analysis.json) and the heat maps' overlays by
+    # name (``oco.plots.OVERLAYS``, drawn from the folder: ``oco plot`` redraws them)
     analyze: Callable[[Experiment, Path], dict] | None = None
-    overlays: Callable[[Experiment, dict], list] | None = None
+    overlays: tuple[str, ...] = ()
 
     def resolve(self, backend: str = "numpy"):
         from .config import resolve
@@ -165,10 +165,10 @@ _add(Experiment(
     name="reddi-fig1-stochastic",
     description="Reddi et al. (2018) Figure 1, stochastic: Adam vs AMSGrad on 1010x w.p. 0.01, else −10x",
     expected="E f = 0.2x, x* = −1: Adam's x_t goes to +1 (expected gap 0.4), AMSGrad's moves towards −1, "
-             "slowly (the rare 1010 keeps its v̂ large); median and 10%–90% band over 10 seeds. α = 1 is our "
+             "slowly (the rare 1010 keeps its v̂ large); median and 10%–90% band over 100 seeds. α = 1 is our "
              "choice: AMSGrad gets closer to −1 within T than with 0.5",
     kind="run", problem="reddi-stochastic", methods=("adam", "amsgrad"), T=500_000,
-    hypers={**REDDI, "alpha": 1.0}, seeds=10,
+    hypers={**REDDI, "alpha": 1.0}, seeds=100,
     title="Reddi et al. Fig. 1 (stochastic): f_t = 1010x w.p. 0.01 else −10x;  "
           "β1 = 0.9, β2 = 0.99, α_t = 1/√t",
     targets=(
@@ -213,9 +213,9 @@ _add(Experiment(
                 "spread over decades, AdaBound's are squeezed into bounds that converge to α* = 0.1",
     expected="Adam's and AMSGrad's rates α/√v_t spread over two decades across coordinates (rarely active "
              "coordinates get the large ones, never-seen ones 10 = α/√ε); AdaBound's bounds pull every "
-             "coordinate's rate to final_lr = 0.1 (γ = 1 − β2 = 0.001); 5 seeds, medians over seeds",
+             "coordinate's rate to final_lr = 0.1 (γ = 1 − β2 = 0.001); 100 seeds, medians over seeds",
     kind="run", problem="sparse-gradients", methods=("adam", "adabound", "amsgrad"), T=20_000,
-    hypers={"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "const"}, seeds=5,
+    hypers={"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "const"}, seeds=100,
     figures=("lr", "overview", "regret"),
     title="Sparse gradients (d = 100, coordinate j active w.p. j^−1.5): α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8",
     targets=(
@@ -228,9 +228,9 @@ _add(Experiment(
     name="adopt-toy",
     description="Taniguchi et al. (2024) ADOPT toy: k²x w.p. 1/k, else −kx (k = 10): Adam, AMSGrad, ADOPT",
     expected="E f = x, x* = −1: with β2 = 0.9 Adam goes to +1 (expected gap → 2), AMSGrad creeps towards −1, "
-             "ADOPT converges to −1; median and 10%–90% band over 10 seeds",
+             "ADOPT converges to −1; median and 10%–90% band over 100 seeds",
     kind="run", problem="adopt-toy", methods=("adam", "amsgrad", "adopt"), T=100_000, params={"k": 10.0},
-    hypers={"alpha": 0.1, "beta1": 0.9, "beta2": 0.9, "schedule": "sqrt"}, seeds=10,
+    hypers={"alpha": 0.1, "beta1": 0.9, "beta2": 0.9, "schedule": "sqrt"}, seeds=100,
     title="ADOPT toy (k = 10): f_t = k²x w.p. 1/k else −kx;  β1 = 0.9, β2 = 0.9, α_t = 0.1/√t",
     targets=(
         Target("adam", "expected_gap", "near", 2.0, "Taniguchi et al. 2024: Adam fails at small β2 (at +1, gap 2)",
@@ -292,23 +292,12 @@ ZHANG_ALPHA = 0.1
 ZHANG_T = 50_000  # "after running 50k iterations" (Zhang's thesis, Fig. 2.4 (c, d), n = 10 and 50)
 
 
-def _zhang_order() -> str:
-    """Random reshuffling (the paper's Algorithm 1) where zhang-divergence offers it, else cyclic order — the
-    closest: each pass sees every component once, as under reshuffling, and its divergence region is exact
-    in closed form (oco.zhang)."""
-    from .problems.stochastic import ZhangDivergence
-
-    options = getattr(ZhangDivergence.PARAMS["order"], "options", ()) or ()
-    return "shuffle" if "shuffle" in options else "cyclic"
-
-
 def zhang_divergence(n: int, cells: int = 50, T: int = ZHANG_T) -> Experiment:
     """Zhang et al. (2022)'s counterexample with n components: Adam over (β1, β2), divergence region drawn."""
     from . import zhang
 
-    order = _zhang_order()
+    order = "shuffle"  # random reshuffling, the paper's Algorithm 1
     grid = beta_grid(cells, 3.0)
-    shuffled = order == "shuffle"
     return Experiment(
         name=f"zhang-n{n}",
         description=f"Zhang et al. (2022): Adam on their n-component divergence example (n = {n}) over "
@@ -320,11 +309,9 @@ def zhang_divergence(n: int, cells: int = 50, T: int = ZHANG_T) -> Experiment:
         hypers={"alpha": ZHANG_ALPHA, "schedule": "sqrt"}, params={"n": n, "order": order}, grid=grid,
         checkpoints=50, figures=("heatmap",),
         title=f"Zhang et al. (2022) divergence example, n = {n}, "
-              f"{'random reshuffling' if shuffled else 'cyclic order'}: α_t = {ZHANG_ALPHA}/√t, x_1 = 0",
-        settings={**zhang.SETTINGS,
-                  "order here": order + ("" if shuffled else " (zhang-divergence has no random reshuffling yet: "
-                                                             "the closest order)")},
-        analyze=_zhang_analysis, overlays=_zhang_overlays,
+              f"random reshuffling: α_t = {ZHANG_ALPHA}/√t, x_1 = 0",
+        settings={**zhang.SETTINGS, "order here": "shuffle (a fresh permutation of the n components each pass)"},
+        analyze=_zhang_analysis, overlays=("zhang-running-away", "zhang-region"),
         targets=(
             Target("adam", "dist_x_star", "above", 2.0, f"{zhang.PAPER}, divergence theorem: small β2 diverges "
                    "(x_T farther from x* = −2 than its start x_1 = 0)", cell=_cell(grid, 0.0, 0.25)),
@@ -370,13 +357,6 @@ def _zhang_analysis(e: Experiment, out: Path) -> dict:
         "cells_inside": int((counted & inside).sum()), "cells_running_away": int(away.sum()),
         "running_away": [[float(u), float(v)] for u, v in zip(b1[away], b2[away])],
     }
-
-
-def _zhang_overlays(e: Experiment, analysis: dict) -> list:
-    from . import zhang
-
-    return [zhang.running_away_overlay(analysis["running_away"]),
-            zhang.region_overlay(analysis["n"], analysis["a"])]
 
 
 # Reddi et al. (2018) Theorems 2 and 3: a problem instance per (β1, β2), all with β1 < √β2
@@ -429,7 +409,7 @@ def reddi_thm2(T: int = 200_000, betas: tuple = THM_BETAS) -> Experiment:
     )
 
 
-def reddi_thm3(T: int = 100_000, betas: tuple = THM_BETAS, seeds: int = 4, delta: float = 0.2) -> Experiment:
+def reddi_thm3(T: int = 100_000, betas: tuple = THM_BETAS, seeds: int = 100, delta: float = 0.2) -> Experiment:
     """Theorem 3 (stochastic): C·x w.p. (1 + δ)/(C + 1), else −x, with Theorem 2's C for each (β1, β2)."""
     from .problems.reddi import thm2_period
 
@@ -533,7 +513,7 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
     version of NAME to run instead (``scaled``). A group runs each part into ``out/PART`` (its own figures
     there), then draws its summary figures in ``out``."""
     from . import runs, sweeps
-    from .plots import plot_folder, plot_sweep
+    from .plots import plot_folder
     from .progress import ProgressBar
 
     e = experiment or EXPERIMENTS[name]
@@ -554,6 +534,7 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
         "figures": [f for f in e.figures if f != "heatmap"] or None,
         **({"settings": e.settings} if e.settings else {}),
         **({"parts": [p.name for p in e.parts]} if e.parts else {}),
+        **({"overlays": list(e.overlays)} if e.overlays else {}),
     }
     out.mkdir(parents=True, exist_ok=True)
     io.write_json(out / "experiment.json", doc)
@@ -578,18 +559,10 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
         analysis = e.analyze(e, out) if e.analyze else {}
         if analysis:
             io.write_json(out / "analysis.json", analysis)
-        if e.overlays and e.kind == "sweep":
-            files = plot_sweep(out, fmt, overlays=e.overlays(e, analysis))
-        else:
-            files = plot_folder(out, fmt)
+        files = plot_folder(out, fmt)
     seconds = time.monotonic() - start
     doc["seconds"] = round(seconds, 1)
     io.write_json(out / "experiment.json", doc)
-    if e.settings:  # what the paper's text confirms, beside each figure
-        for f in files:
-            side = f.with_suffix(".json")
-            if f.parent == out and side.exists():
-                io.write_json(side, {**io.read_json(side), "paper_settings": e.settings})
     return files, seconds
 
 

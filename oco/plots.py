@@ -14,17 +14,22 @@ curves β1 = √β2 and β1 = β2 in their true coordinates when the axes are β
 given in the grid's own values and drawn where those values are.
 
 Every figure gets a sidecar ``NAME.json`` saying what it shows and how to make it again, and ``NAME.csv``:
-exactly the data it draws, in long form (``CSV_COLUMNS``), named in the sidecar with its columns and each
-panel's axes, so that it can be drawn again in pgfplots or any other tool. The run figures of in-memory Results
-(``Result.plot``, ``plot_results``) are drawn by the same code, from the same data (``run_data``: a
-configuration and the traces a run folder stores); ``figure_rows(fig)`` gives any figure's rows.
+exactly the data it draws, in long form (``CSV_COLUMNS``; a heat map's cells one row per cell for all its
+maps, their edges per axis in the sidecar: ``_figure_table``), named in the sidecar with its columns and each
+panel's axes, so that it can be drawn again in pgfplots or any other tool. The run figures of in-memory
+Results (``Result.plot``, ``plot_results``) are drawn by the same code, from the same data (``run_data``: a
+configuration and the traces a run folder stores); ``figure_rows(fig)`` gives any figure's rows. They are
+placed by ``row_layout`` (measured once, drawn once) with ``plain_ticks``, not by a layout engine, which took
+most of their time.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -58,12 +63,13 @@ LAYOUT_PAD = 0.07  # inches between a panel's decorations and the figure's edge,
 
 
 def row_layout(fig, axes: list, title=None) -> None:
-    """Place a row of drawn panels (with ``title``, the figure's suptitle Text, above them) the way matplotlib's
-    constrained layout does for this layout, without its engine: each panel's decorations (tick labels, axis
-    labels, offset text: ``Axis.get_tightbbox``) are measured, and the panels, of equal size, get just the room
-    they need, LAYOUT_PAD apart. Measured again only where the tick labels change once the panels are placed
-    (their number can depend on a panel's size). The figure is then drawn once, with the ticks and text sizes
-    measured here, where a layout engine draws it twice and measures every panel several times."""
+    """Place a row of drawn panels (with ``title``, the figure's suptitle Text, above them) the way
+    matplotlib's constrained layout does for this layout, without its engine: each panel's decorations (tick
+    labels, axis labels, offset text: ``Axis.get_tightbbox``) are measured, and the panels, of equal size, get
+    just the room they need, LAYOUT_PAD apart. Measured again only where the tick labels change once the
+    panels are placed (their number can depend on a panel's size). The figure is then drawn once, with the
+    ticks and text sizes measured here, where a layout engine draws it twice and measures every panel several
+    times."""
     from matplotlib.backends.backend_agg import RendererAgg
 
     W, H = fig.get_size_inches() * fig.dpi
@@ -97,6 +103,145 @@ def row_layout(fig, axes: list, title=None) -> None:
             return
 
 
+def plain_ticks(ax) -> None:
+    """Cheaper ticks of the same look on ``ax``'s axes (matplotlib makes a Tick — four lines and two texts —
+    for every location its locator gives, which is most of a run figure's time):
+
+    - only locations inside the view are given (a log locator gives a decade more on either side);
+    - log labels (10^k, 2×10^k) are written in Unicode, 10⁻³, instead of mathtext, which matplotlib parses
+      with pyparsing for every label (``plain_label``);
+    - minor ticks without labels (log axes over more than a decade) are drawn as one line of tick marks at the
+      same places, of the same size, width and colour (``rcParams``' minor ticks, pointing out), found at draw
+      time from the same locator, instead of one Tick each.
+
+    Same ticks, the same label on each (matplotlib's formatter still decides which ticks get one)."""
+    from matplotlib import rcParams, ticker
+
+    in_view, plain_log, minor_marks = _tick_classes()
+    for axis in (ax.xaxis, ax.yaxis):
+        for get, put in ((axis.get_major_locator, axis.set_major_locator),
+                         (axis.get_minor_locator, axis.set_minor_locator)):
+            if not isinstance(get(), (in_view, ticker.NullLocator)):
+                put(in_view(get()))
+        for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
+                         (axis.get_minor_formatter, axis.set_minor_formatter)):
+            if isinstance(get(), ticker.LogFormatterMathtext):
+                put(plain_log(get()))
+        k = axis.axis_name
+        locator = axis.get_minor_locator()
+        if (isinstance(locator, in_view) and rcParams[f"{k}tick.direction"] == "out"
+                and not getattr(axis, "_minor_tick_kw", {}).get("gridOn", False)
+                and not any(axis.get_minor_formatter().format_ticks(axis.get_minorticklocs()))):
+            axis.set_minor_locator(ticker.NullLocator())
+            ax.figure.add_artist(minor_marks(axis, locator))  # in the figure: no line of the panel's csv
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def plain_label(s: str) -> str:
+    """A log axis's mathtext label in plain text: $\\mathdefault{-2\\times10^{-4}}$ → −2×10⁻⁴ (matplotlib's
+    LogFormatterMathtext and LogFormatterSciNotation write 0, ±c, ±b^{k} and ±c\\times b^{k} so); any other
+    string as it is."""
+    m = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", s)
+    if not m:
+        return s
+    body = re.sub(r"\^\{(-?\d+)\}", lambda g: g.group(1).translate(_SUPERSCRIPT), m.group(1))
+    body = body.replace("\\times", "×").replace("-", "−")  # mathtext draws '-' as the minus sign
+    return s if re.search(r"[\\{}^$]", body) else body
+
+
+@functools.cache
+def _tick_classes():
+    """The Locator, Formatter and minor-tick artist of ``plain_ticks`` (made on first use: importing oco
+    imports no matplotlib)."""
+    from matplotlib import rcParams, ticker
+    from matplotlib.lines import TICKDOWN, TICKLEFT, Line2D
+
+    class InView(ticker.Locator):
+        """The locations of ``inner`` inside the view interval (a relative 1e-9 of slack at each end)."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            self.inner.set_axis(axis)
+
+        def __call__(self):
+            lo, hi = sorted(self.axis.get_view_interval())
+            locs = np.asarray(self.inner(), float)
+            return locs[(locs >= lo - 1e-9 * abs(lo)) & (locs <= hi + 1e-9 * abs(hi))]
+
+        def tick_values(self, vmin, vmax):
+            return self.inner.tick_values(vmin, vmax)
+
+        def nonsingular(self, v0, v1):
+            return self.inner.nonsingular(v0, v1)
+
+        def view_limits(self, vmin, vmax):
+            return self.inner.view_limits(vmin, vmax)
+
+    class PlainLog(ticker.Formatter):
+        """The labels of the log formatter ``inner`` through ``plain_label``."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            self.inner.set_axis(axis)
+
+        def set_locs(self, locs):
+            self.inner.set_locs(locs)
+
+        def __call__(self, x, pos=None):
+            return plain_label(self.inner(x, pos))
+
+        def format_ticks(self, values):
+            self.set_locs(values)
+            return [self(v, i) for i, v in enumerate(values)]
+
+        def get_offset(self):
+            return self.inner.get_offset()
+
+    class MinorMarks(Line2D):
+        """An axis's minor ticks as one line of tick marks (pointing out of the axes) at the locations
+        ``locator`` gives when the figure is drawn."""
+
+        def __init__(self, axis, locator):
+            k = axis.axis_name
+            axes = axis.axes
+            super().__init__([], [], linestyle="none", marker=TICKDOWN if k == "x" else TICKLEFT,
+                             markersize=rcParams[f"{k}tick.minor.size"],
+                             markeredgewidth=rcParams[f"{k}tick.minor.width"],
+                             color=rcParams[f"{k}tick.color"],
+                             clip_on=False, zorder=2.5, label="_minor ticks",
+                             transform=axes.get_xaxis_transform() if k == "x" else axes.get_yaxis_transform())
+            self.axis_name, self.locator, self.axes_of = k, locator, axes
+
+        def locations(self) -> np.ndarray:
+            """The locator's locations but those on a major tick (as ``Axis.get_minorticklocs``)."""
+            locs = np.asarray(self.locator(), float)
+            axis = self.axes_of.xaxis if self.axis_name == "x" else self.axes_of.yaxis
+            major = np.asarray(axis.get_majorticklocs(), float)
+            if not axis.remove_overlapping_locs or not locs.size or not major.size:
+                return locs
+            tr = axis.get_transform()
+            lo, hi = sorted(tr.transform(axis.get_view_interval()))
+            near = np.isclose(tr.transform(locs)[:, None], tr.transform(major)[None, :],
+                              atol=(hi - lo) * 1e-5, rtol=0).any(axis=1)
+            return locs[~near]
+
+        def draw(self, renderer):
+            locs = self.locations()
+            zeros = np.zeros_like(locs)
+            self.set_data((locs, zeros) if self.axis_name == "x" else (zeros, locs))
+            super().draw(renderer)
+
+    return InView, PlainLog, MinorMarks
+
+
 def _tick_labels(ax) -> list:
     """The tick labels of both axes of ``ax`` (major and minor, as their formatters write them)."""
     out = []
@@ -116,19 +261,19 @@ def _colors(n: int) -> list:
 
 # ---------------------------------------------------------------- what a figure draws, as data (NAME.csv)
 CSV_COLUMNS = {
-    "panel": "the panel (axes) of the row; the sidecar's 'panels' gives each panel's axes: label, scale, and "
-             "for a heat map the grid parameter, how it maps to the coordinate, its values and its cell edges. "
-             "Empty on a heat map's cell rows: they are shared by the panels that draw the same cells, each "
-             "panel's colour values in its own column value:PANEL",
+    "panel": "the panel (axes) of the row; the sidecar's 'panels' gives each panel's axes: label, scale, "
+             "and for a heat map the grid parameter, how it maps to the coordinate, its values and its cell "
+             "edges. Empty on a heat map's cell rows: they are shared by the panels that draw the same "
+             "cells, each panel's colour values in its own column value:PANEL",
     "element": "the number of the mark in the figure: the rows of one line, band, mesh or region share it",
     "series": "what the mark shows: a method's label, 'failure level', 'β1 = √β2', … (a line drawn without a "
               "label, and a heat map's cells: empty; a heat map's quantity is its panel's 'value' in the "
               "sidecar)",
     "mark": "line (a point of a polyline, in order), marker (a point drawn alone), band_low / band_high (the "
             "lower and upper edge of a shaded band), level (a horizontal line at y across the panel; x empty), "
-            "vlevel (a vertical line at x), cell (a heat-map or matrix cell centred on x, y: its edges are in "
-            "the sidecar's panel, 'cell_edges' and each axis's 'edges'), curve (a point of an overlay curve), "
-            "region (a vertex of an overlay polygon, in order)",
+            "vlevel (a vertical line at x), cell (a heat-map or matrix cell centred on x, y: its edges are "
+            "in the sidecar's panel, 'cell_edges' and each axis's 'edges'), curve (a point of an overlay "
+            "curve), region (a vertex of an overlay polygon, in order)",
     "stat": "what y (or value) is: value (one configuration), median (over seeds), qP (the P-quantile over "
             "seeds, or over coordinates for the learning rates); empty where the drawing code does not say",
     "x": "x as drawn, in the panel's coordinate: the grid value on a linear or log axis, 1 − v on a "
@@ -145,10 +290,11 @@ CSV_COLUMNS = {
 }
 # a heat map's cell rows carry the colour value of each panel that draws them in a column of its own
 CELL_VALUE = "value:{panel}"
-CELL_VALUE_MEANING = ("the colour value of the cell in the panel {panel} (nan where the cell is not coloured: "
-                      "diverged, missing or not finite; empty on the rows of cells the panel does not draw)")
+CELL_VALUE_MEANING = ("the colour value of the cell in the panel {panel} (nan where the cell is not "
+                      "coloured: diverged, missing or not finite; empty on the rows of cells the panel does "
+                      "not draw)")
 CORE_COLUMNS = ("panel", "element", "series", "mark", "stat", "x", "y")  # in every csv; the others where used
-_NUMERIC = ("x", "y", "value", "x_value", "y_value")
+_NUMERIC = ("x", "y", "x_value", "y_value")
 
 
 def _drawn(ax) -> dict:
@@ -167,10 +313,10 @@ def set_panel(ax, name: str, **info) -> None:
 
 
 def record(ax, artist, series: str, mark, stat="", **columns) -> None:
-    """Record the data of ``artist`` (drawn in ``ax``) as rows of the figure's csv: ``mark``, ``stat`` and each
-    of ``columns`` (keys of CSV_COLUMNS) are a scalar or an array, broadcast to the number of rows. A heat
-    map's cells (mark ``cell``) give ``value``, their colour values: written in the column value:PANEL, on rows
-    shared with the other panels of the figure that draw the same cells (``_figure_table``)."""
+    """Record the data of ``artist`` (drawn in ``ax``) as rows of the figure's csv: ``mark``, ``stat`` and
+    each of ``columns`` (keys of CSV_COLUMNS) are a scalar or an array, broadcast to the number of rows. A
+    heat map's cells (mark ``cell``) give ``value``, their colour values: written in the column value:PANEL,
+    on rows shared with the other panels of the figure that draw the same cells (``_figure_table``)."""
     unknown = set(columns) - set(CSV_COLUMNS) - {"value"}
     if unknown:
         raise ValueError(f"record: unknown csv columns {sorted(unknown)}")
@@ -246,8 +392,8 @@ def _figure_table(fig) -> tuple[dict[str, list[str]], dict]:
     then those of CSV_COLUMNS that a mark of the figure records, then value:PANEL for each panel with a heat
     map. A heat map's cells are one row per cell for all the panels that draw the same cells (the same
     coordinates, grid values, states and stat: the two maps of a sweep figure), each panel's colour values in
-    its column: a 500 × 500 map is 250 000 rows, not 250 000 per panel, and each cell's edges are n + 1 numbers
-    per axis in the sidecar instead of four numbers per row."""
+    its column: a 500 × 500 map is 250 000 rows, not 250 000 per panel, and each cell's edges are n + 1
+    numbers per axis in the sidecar instead of four numbers per row."""
     panels: dict[str, dict] = {}
     blocks: list[tuple] = []  # ("rows", panel, element, e) or ("cells", shared block)
     shared: list[dict] = []
@@ -736,12 +882,14 @@ def run_figure(data: dict, name: str) -> tuple[Figure, str]:
         # the panel's name in the csv: the figure it is drawn for (lr with d > 1: one panel per method)
         set_panel(ax, PANEL_NAMES.get(draw) or f"lr: {data['series'][i]['label']}")
         draw(ax, data)
-    if name == "lr" and len(axes) > 1:
+    if name == "lr" and len(axes) > 1 and len({a.get_yscale() for a in axes}) == 1:  # shared limits
         lo = min(a.get_ylim()[0] for a in axes)
         hi = max(a.get_ylim()[1] for a in axes)
         for a in axes:
             a.set_ylim(lo, hi)
     title = fig.suptitle(_wrap(_title(data["config"], data["experiment"]), 75 * len(panels)), fontsize=11)
+    for ax in axes:
+        plain_ticks(ax)
     row_layout(fig, axes, title)
     return fig, what
 
@@ -868,7 +1016,7 @@ def _norm(Z: np.ndarray):
 # ---------------------------------------------------------------- heat-map axes: the grid's values as coordinates
 PARAM_SYMBOLS = {"beta1": "β1", "beta2": "β2", "alpha": "α", "eps": "ε"}
 EVEN_RTOL = 1e-6  # gaps within this fraction of their mean: evenly spaced
-LOG_EVEN_RTOL = 0.1  # gaps of log10(1 − v) within this fraction of their mean: (roughly) evenly spaced on a log scale
+LOG_EVEN_RTOL = 0.1  # gaps of log10(1 − v) within this fraction of their mean: roughly even on a log scale
 DECADE = 10.0  # max/min at least this: the values span (at least) a decade
 RASTER_CELLS = 10_000  # larger meshes are rasterized in svg/pdf/pgf (the csv has every cell)
 
@@ -970,7 +1118,8 @@ class GridAxis:
     def describe(self, cells: bool = False) -> dict:
         """The axis for the sidecar: the parameter, the coordinate it is drawn in, and why this scale; with
         ``cells`` (a heat map) also its values, in the order of the cells, and the n + 1 cell edges in the
-        coordinate (``edges``: the cell of values[i] lies between edges[i] and edges[i + 1]) with their rule."""
+        coordinate (``edges``: the cell of values[i] lies between edges[i] and edges[i + 1]) with their
+        rule."""
         coordinate = {"log1m": f"1 - {self.name}", "category": f"index of {self.name}"}.get(self.scale, self.name)
         out = {"parameter": self.name, "coordinate": coordinate, "rule": self.why}
         if self.scale == "category":
@@ -980,10 +1129,11 @@ class GridAxis:
                  "category": f"the index of {self.name}"}[self.scale]
             out["values"] = [str(v) for v in self.values] if self.scale == "category" else list(self.values)
             out["edges"] = self.edges().tolist()
-            out["cell_edges"] = (f"in u = {u}, each value's cell reaches half-way to its neighbours and the outer "
-                                 "cells as far beyond their value as half the gap to their neighbour (a single "
-                                 "value: u ± 1/2, or v ± |v|/2 on a linear axis, ± 1/2 at 0); edges in the "
-                                 "coordinate, the cell of values[i] between edges[i] and edges[i + 1]")
+            out["cell_edges"] = (f"in u = {u}, each value's cell reaches half-way to its neighbours and the "
+                                 "outer cells as far beyond their value as half the gap to their neighbour "
+                                 "(a single value: u ± 1/2, or v ± |v|/2 on a linear axis, ± 1/2 at 0); "
+                                 "edges in the coordinate, the cell of values[i] between edges[i] and "
+                                 "edges[i + 1]")
         return out
 
 
@@ -996,13 +1146,13 @@ def grid_axis(name: str, values) -> GridAxis:
 
     1. not all numbers: ``category``;
     2. three or more values, evenly spaced (every gap within 1e-6 of their mean gap): ``linear``;
-    3. three or more values in [0, 1) whose 1 − v spans at least a decade and is evenly spaced on a log scale,
-       roughly (every gap of log10(1 − v) within 10% of their mean gap) — Zhang et al.'s β2 = 0.12 … 0.999,
-       β2 = 0, 0.9, 0.99, 0.999: ``log1m``;
-    4. all positive, spanning at least a decade (max/min ≥ 10), and within 10^±100: ``log`` (matplotlib's log
-       ticks overflow on axes that reach near 10^308; such values fall through to a linear axis);
-    5. all in [½, 1) and 1 − v spanning at least a decade — β2 = 0.9 … 0.9999, any value near 1: ``log1m``,
+    3. all in [½, 1) and 1 − v spanning at least a decade — β2 = 0.9 … 0.9999, any value near 1: ``log1m``,
        1 − v on a log axis;
+    4. three or more values in [0, 1) whose 1 − v spans at least a decade and is evenly spaced on a log scale,
+       roughly (every gap of log10(1 − v) within 10% of their mean gap) — Zhang et al.'s β2 = 0.12 … 0.999,
+       β2 = 0, 0.9, 0.99, 0.999: ``log1m`` too;
+    5. all positive, spanning at least a decade (max/min ≥ 10), and within 10^±100: ``log`` (matplotlib's log
+       ticks overflow on axes that reach near 10^308; such values fall through to a linear axis);
     6. otherwise ``linear``.
     (Two values are never "evenly spaced": 0.001 and 0.1 go on a log axis.)
     """
@@ -1014,6 +1164,9 @@ def grid_axis(name: str, values) -> GridAxis:
     gaps = np.diff(v)
     if len(v) >= 3 and np.all(np.abs(gaps - gaps.mean()) <= EVEN_RTOL * gaps.mean()) and gaps.mean() > 0:
         return GridAxis(name, tuple(values), "linear", "evenly spaced")
+    if v.min() >= 0.5 and v.max() < 1 and (1 - v.min()) / (1 - v.max()) >= DECADE:
+        span = np.log10((1 - v.min()) / (1 - v.max()))
+        return GridAxis(name, tuple(values), "log1m", f"in [1/2, 1), 1 − {name} spanning {span:.3g} decades")
     if len(v) >= 3 and v.min() >= 0 and v.max() < 1 and (1 - v.min()) / (1 - v.max()) >= DECADE:
         u = np.diff(np.log10(1 - v))  # negative: 1 − v decreases
         if np.all(np.abs(u - u.mean()) <= LOG_EVEN_RTOL * abs(u.mean())):
@@ -1023,9 +1176,6 @@ def grid_axis(name: str, values) -> GridAxis:
     if v.min() > 0 and v.max() / v.min() >= DECADE and 1e-100 <= v.min() and v.max() <= 1e100:
         span = np.log10(v.max() / v.min())
         return GridAxis(name, tuple(values), "log", f"positive, spanning {span:.3g} decades")
-    if v.min() >= 0.5 and v.max() < 1 and (1 - v.min()) / (1 - v.max()) >= DECADE:
-        span = np.log10((1 - v.min()) / (1 - v.max()))
-        return GridAxis(name, tuple(values), "log1m", f"in [1/2, 1), 1 − {name} spanning {span:.3g} decades")
     return GridAxis(name, tuple(values), "linear", "neither evenly spaced nor spanning a decade")
 
 
@@ -1080,7 +1230,8 @@ def beta_curves(xaxis: GridAxis, yaxis: GridAxis) -> list[Curve]:
     for label, b1_of, b2_of, style in curves:
         with np.errstate(invalid="ignore"):
             # the samples, and the edges themselves: the curve reaches the map's border
-            b2 = np.concatenate([b2a.sample(), b2_of(b1a.sample()), [max(lo2, 0.0), hi2], b2_of(np.array([lo1, hi1]))])
+            b2 = np.concatenate([b2a.sample(), b2_of(b1a.sample()), [max(lo2, 0.0), hi2],
+                                 b2_of(np.array([lo1, hi1]))])
             b2 = np.unique(b2[(b2 >= max(lo2, 0.0)) & (b2 <= hi2)])
             b1 = b1_of(b2)
         keep = (b1 >= lo1) & (b1 <= hi1)
@@ -1099,9 +1250,9 @@ def default_overlays(xaxis: GridAxis, yaxis: GridAxis) -> list:
 
 @dataclass(frozen=True)
 class FolderOverlay:
-    """A named overlay made from the folder it is drawn for: ``make(config, analysis)`` — config.json's document
-    and analysis.json's ({} where there is none) — returns the overlay (a Curve, a Region or a function of the
-    two axes)."""
+    """A named overlay made from the folder it is drawn for: ``make(config, analysis)`` — config.json's
+    document and analysis.json's ({} where there is none) — returns the overlay (a Curve, a Region or a
+    function of the two axes)."""
 
     make: Any
 
@@ -1114,7 +1265,8 @@ def _zhang_region(cfg: dict, analysis: dict):
     params = cfg["problem"]["params"]
     n, a = analysis.get("n", params.get("n")), analysis.get("a", params.get("a"))
     if not isinstance(n, int) or isinstance(n, bool) or n < 2:
-        raise io.FolderError(f"the overlay zhang-region needs the problem's n (an integer ≥ 2), got {_short(n)}")
+        raise io.FolderError(f"the overlay zhang-region needs the problem's n (an integer ≥ 2), "
+                             f"got {_short(n)}")
     return zhang.region_overlay(n, None if a is None else float(a))
 
 
@@ -1200,12 +1352,13 @@ def heatmap_axes(ax, Z, diverged, missing, xs, ys, xname, yname, label, cmap="vi
     grid_values = {}
     for col, axis, shape in (("x", xa, (1, nx)), ("y", ya, (ny, 1))):
         if axis.scale == "log1m":
-            grid_values[f"{col}_value"] = np.broadcast_to(np.asarray(axis.values, float).reshape(shape), (ny, nx))
+            values = np.asarray(axis.values, float).reshape(shape)
+            grid_values[f"{col}_value"] = np.broadcast_to(values, (ny, nx))
         elif axis.scale == "category":
             grid_values[f"{col}_category"] = np.broadcast_to(
                 np.array([str(v) for v in axis.values], dtype=object).reshape(shape), (ny, nx))
-    record(ax, mesh, "", "cell", stat, x=np.broadcast_to(xc, (ny, nx)), y=np.broadcast_to(yc[:, None], (ny, nx)),
-           value=shown, status=status, **grid_values)
+    record(ax, mesh, "", "cell", stat, x=np.broadcast_to(xc, (ny, nx)),
+           y=np.broadcast_to(yc[:, None], (ny, nx)), value=shown, status=status, **grid_values)
     for mask, style in ((diverged, {"facecolor": "0.75", "edgecolor": "0.35", "hatch": "///", "lw": 0}),
                         (missing & ~diverged, {"facecolor": "white", "edgecolor": "0.8", "lw": 0.5})):
         for j in np.flatnonzero(mask.any(axis=1)):  # one rectangle per run of cells in a row
@@ -1310,7 +1463,7 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
     xa = grid_axis(xname, xs)  # _axis_values has sorted numbers as grid_axis does
     pos = xa.coord(list(xa.values))
     seeds = len(cfg["seeds"]) > 1
-    fig, axes = _figure(2, width=5.6)
+    fig, axes = _figure(2, width=5.6, layout=None)
     for ax, key, lab in zip(axes, ("avg_regret", "dist_x_star"), ("R_T / T", "‖x_T − x*‖")):
         set_panel(ax, key, x=xa.describe())
         draw_line(ax, pos, c[key][0], m["label"], "median" if seeds else "value", marker="o", label=m["label"])
@@ -1322,7 +1475,10 @@ def _sweep_line(path, cfg, exp, rows, m, xname, fmt, title) -> Path:
         ax.set_ylabel(lab + (" (median over seeds)" if seeds else ""))
         ax.grid(True, alpha=0.3)
         _legend(ax)
-    fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)
+    head = fig.suptitle(_wrap(f"{m['label']} · {title}", 130), fontsize=11)
+    for ax in axes:
+        plain_ticks(ax)
+    row_layout(fig, axes, head)
     what = f"R_T/T and ‖x_T − x*‖ against {xname} for {m['label']}"
     return _save(fig, path, f"sweep_{io.method_stem(m['name'], m['convention'])}", fmt, what, cfg, exp)
 
@@ -1423,7 +1579,10 @@ def matrix_figure(verdicts: list) -> Figure:
     methods = list(dict.fromkeys(v.method for v in verdicts))
     problems = list(dict.fromkeys(v.problem for v in verdicts))
     cell = {(v.method, v.problem): v.verdict for v in verdicts}
-    fig = Figure(figsize=(1.0 + 0.62 * len(problems), 1.6 + 0.3 * len(methods)), layout="constrained")
+    # room for the title, the method names and the legend beside a few problems (narrower: clipped, or
+    # constrained layout gives up)
+    fig = Figure(figsize=(max(1.0 + 0.62 * len(problems), 6.2), 1.6 + 0.3 * len(methods)),
+                 layout="constrained")
     ax = fig.subplots()
     set_panel(ax, "verdicts", x={"coordinate": "index of the problem", "categories": problems},
               y={"coordinate": "index of the method", "categories": methods},

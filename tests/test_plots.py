@@ -1,13 +1,15 @@
 """Figures: heat maps on numeric axes (grid_axis's rule, cell edges in closed form, β1 = √β2 in its true
-coordinates crossing the cells it must cross, overlays), every figure's csv against what is drawn — the
-matplotlib artists read back from the Figure objects (Line2D data, fill_between polygons, the QuadMesh's
-array and coordinates, hatched and coloured patches) — and against the files the figure is drawn from
-(sweep.csv, the traces), and --format."""
+coordinates crossing the cells it must cross, overlays, Zhang's redrawn by name), every figure's csv against
+what is drawn — the matplotlib artists read back from the Figure objects (Line2D data, fill_between polygons,
+the QuadMesh's array, and its coordinates against the cell edges the sidecar gives, hatched and coloured
+patches) — and against the files the figure is drawn from (sweep.csv, the traces), the run figures' layout
+without a layout engine and their cheaper ticks, and --format."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import statistics
 from collections import defaultdict
@@ -20,6 +22,8 @@ from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from typer.testing import CliRunner
 
 from oco import cli, experiments, io, plots
@@ -91,8 +95,8 @@ def _band_matches(coll, rows: list[dict]) -> bool:
 def _mesh_matches(mesh, rows: list[dict], column: str, axes: dict) -> bool:
     """The heat map's cell rows ``rows`` are the QuadMesh ``mesh``: one row per cell in the mesh's order (row
     by row of y), the colour values in ``column`` equal to the mesh's array, the cell corners equal to the
-    edges the sidecar gives per axis (``axes``: the panel's "x" and "y"), each row's centre inside its cell and
-    equal to its grid value's coordinate (v, or 1 − v where the row gives the value)."""
+    edges the sidecar gives per axis (``axes``: the panel's "x" and "y"), each row's centre inside its cell
+    and equal to its grid value's coordinate (v, or 1 − v where the row gives the value)."""
     if {r["mark"] for r in rows} != {"cell"} or column not in rows[0]:
         return False
     values = np.ma.filled(mesh.get_array().astype(float), np.nan)
@@ -106,7 +110,8 @@ def _mesh_matches(mesh, rows: list[dict], column: str, axes: dict) -> bool:
         return False
     if not same(num(rows, column).reshape(ny, nx), values):
         return False
-    for which, edges, n, tile in (("x", xe, nx, lambda a: a.reshape(ny, nx)), ("y", ye, ny, lambda a: a.reshape(ny, nx).T)):
+    for which, edges, n, tile in (("x", xe, nx, lambda a: a.reshape(ny, nx)),
+                                  ("y", ye, ny, lambda a: a.reshape(ny, nx).T)):
         centre = tile(num(rows, which))  # (·, n): along the axis in the last dimension
         if not (centre == centre[:1]).all():
             return False
@@ -117,7 +122,8 @@ def _mesh_matches(mesh, rows: list[dict], column: str, axes: dict) -> bool:
         info = axes[which]
         if info["coordinate"].startswith("index of"):
             labels = tile(np.array([r[f"{which}_category"] for r in rows], dtype=object))
-            if not (same(centre, np.arange(n)) and (labels == np.array(info["categories"], dtype=object)).all()):
+            if not (same(centre, np.arange(n)) and info["values"] == info["categories"]
+                    and (labels == np.array(info["categories"], dtype=object)).all()):
                 return False
             continue
         grid = np.asarray(info["values"], float)
@@ -186,7 +192,8 @@ def assert_csv_is_the_drawing(fig, target: Path) -> list[dict]:
                 assert cell_edges == "unit squares centred on the indices: x ± 1/2, y ± 1/2"
                 (x0, y0), w, h = patch.get_xy(), patch.get_width(), patch.get_height()
                 hit = [k for k, rs in todo.items() if len(rs) == 1 and rs[0]["mark"] == "cell"
-                       and (w, h) == (1, 1) and same(num(rs, "x"), [x0 + 0.5]) and same(num(rs, "y"), [y0 + 0.5])
+                       and (w, h) == (1, 1) and same(num(rs, "x"), [x0 + 0.5])
+                       and same(num(rs, "y"), [y0 + 0.5])
                        and patch.get_facecolor() == to_rgba(plots.VERDICT_COLORS[rs[0]["status"]])]
                 assert hit, f"{target.name}, panel {name}: a cell at ({x0}, {y0}) is not in the csv"
                 del todo[hit[0]]
@@ -254,6 +261,126 @@ def test_one_seed_and_many_coordinates_csv(tmp_path, saved):
         ("band_low", "q0"), ("band_high", "q1"), ("band_low", "q0.1"), ("band_high", "q0.9"), ("line", "q0.5")}
 
 
+def assert_laid_out(fig) -> None:
+    """What a layout engine guarantees, checked on the drawn figure: every text (tick labels, axis labels,
+    offset texts, titles, legends) inside the figure, no panel's decorations (``Axes.get_tightbbox``) over
+    another's or over the title, and the panels of a row of the same size, in order."""
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    W, H = fig.bbox.width, fig.bbox.height
+    for t in fig.findobj(Text):
+        if t.get_visible() and t.get_text() and t.get_figure(root=True) is fig:
+            b = t.get_window_extent(renderer)
+            assert b.x0 >= -0.5 and b.y0 >= -0.5 and b.x1 <= W + 0.5 and b.y1 <= H + 0.5, \
+                f"{t.get_text()!r} at {b.bounds} leaves the {W} × {H} figure"
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    title = fig.get_suptitle() and fig._suptitle.get_window_extent(renderer)
+    for i, a in enumerate(boxes):
+        assert not title or a.y1 <= title.y0 + 0.5, f"panel {i + 1} reaches into the title"
+        for b in boxes[i + 1:]:
+            assert a.x1 <= b.x0 + 0.5, "panels overlap"
+    sizes = {(round(ax.bbox.width, 6), round(ax.bbox.height, 6)) for ax in fig.axes}
+    assert len(sizes) == 1
+    # and tight: each panel's box and axis decorations LAYOUT_PAD from the figure's edges, the title and the
+    # next panel's (the bottom and top ones: the lowest and highest of the row)
+    pad = plots.LAYOUT_PAD * fig.dpi
+    deco = [Bbox.union([ax.bbox, *(b for b in (axis.get_tightbbox(renderer, for_layout_only=True)
+                                                for axis in (ax.xaxis, ax.yaxis)) if b)])
+            for ax in fig.axes]
+    top = title.y0 if title else H
+    assert np.allclose([deco[0].x0, W - deco[-1].x1, min(d.y0 for d in deco), top - max(d.y1 for d in deco)],
+                       pad, atol=1.0)
+    assert np.allclose([b.x0 - a.x1 for a, b in zip(deco, deco[1:])], pad, atol=1.0)
+
+
+def test_run_figures_are_laid_out(tmp_path, saved):
+    """The run figures are placed without a layout engine (``row_layout``): on the figures of a stochastic
+    run with a gap panel, of d > 1 (a learning-rate panel per method), of a one-axis sweep (1 − β2, inverted),
+    and on traces made to need wide tick
+    labels (a symmetric-log R_t/t from −3·10⁴ to 5·10⁻³, x_t = 10⁵ + 1 … 10⁵ + 5: an offset text), nothing
+    leaves the figure or overlaps; and the log labels are matplotlib's, in Unicode (10⁻³, not mathtext)."""
+    invoke("run", "reddi-stochastic", "-m", "adam", "-m", "amsgrad", "--T", "300", "--seeds", "2",
+           "--out", tmp_path / "r", "--quiet")
+    invoke("run", "sparse-gradients", "-m", "adam", "-m", "amsgrad", "--T", "50", "--param", "d=5",
+           "--out", tmp_path / "d", "--quiet")
+    invoke("sweep", "reddi-online", "-m", "adam", "--grid", "beta2=0.9,0.99,0.999,0.9999", "--T", "50",
+           "--out", tmp_path / "s", "--quiet")  # a one-axis sweep's figure: placed so too
+    assert len(saved) == 11 and tmp_path / "s" / "sweep_adam-paper.png" in saved
+    figures = list(saved.values())
+    import oco
+    from oco.runs import traces
+
+    r = oco.simulate("reddi-online", "adam", T=1000, seed=np.array([0, 1]))
+    tr = traces(r)
+    k = len(tr["t"])
+    tr["avg_regret"] = -np.geomspace(3e4, 1e-3, k)[:, None] * np.array([1.0, 0.9]) + 5e-3
+    tr["x"] = (1e5 + np.linspace(1, 5, k))[:, None, None] * np.ones((1, 2, 1))  # ticks 1e5 + 1 … 1e5 + 5
+    tr["x_star"] = np.full((2, 1), 1e5 + 3)
+    data = plots.run_data(plots.results_config([r]), [tr])
+    for name in ("overview", "regret", "iterate", "lr"):
+        figures.append(plots.run_figure(data, name)[0])
+    for fig in figures:
+        assert fig.get_layout_engine() is None
+        assert_laid_out(fig)
+    regret = figures[-3].axes[0]
+    assert regret.get_yscale() == "symlog" and figures[-2].axes[0].yaxis.get_offset_text().get_text()
+    labels = [t.get_text() for t in regret.get_xticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch("10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", s) for s in labels), labels
+
+
+@pytest.mark.parametrize("label, plain", [
+    (r"$\mathdefault{10^{-3}}$", "10⁻³"),
+    (r"$\mathdefault{10^{12}}$", "10¹²"),
+    (r"$\mathdefault{-10^{2}}$", "−10²"),
+    (r"$\mathdefault{2\times10^{-4}}$", "2×10⁻⁴"),
+    (r"$\mathdefault{0}$", "0"),
+    (r"$\mathdefault{10^{0.50}}$", r"$\mathdefault{10^{0.50}}$"),  # not one of the forms: left as it is
+    ("0.25", "0.25"),
+])
+def test_plain_log_labels(label, plain):
+    assert plots.plain_label(label) == plain
+
+
+def test_plain_ticks_are_matplotlibs_ticks():
+    """plain_ticks keeps matplotlib's ticks inside the view and the label of each, mathtext made plain; minor
+    ticks without labels become one line of marks at the same places, of matplotlib's minor ticks' look."""
+    from matplotlib.figure import Figure
+
+    def in_view(axis, which):
+        lo, hi = sorted(axis.get_view_interval())
+        locs = getattr(axis, f"get_{which}ticklocs")()
+        labels = getattr(axis, f"get_{which}_formatter")().format_ticks(locs)
+        return [(loc, label) for loc, label in zip(locs, labels) if lo <= loc <= hi]
+
+    converted = 0
+    cases = (("log", (0.7, 3e5)), ("log", (2e-4, 7e-4)), ("symlog", (-5e3, 20.0)), ("linear", (-1, 3)))
+    for scale, lim in cases:
+        ref, fig = Figure(), Figure()
+        axes = [f.add_subplot() for f in (ref, fig)]
+        for ax in axes:
+            ax.set_yscale(scale)
+            ax.set_ylim(*lim)
+        plots.plain_ticks(axes[1])
+        fig.draw_without_rendering()
+        major = in_view(axes[0].yaxis, "major")
+        assert in_view(axes[1].yaxis, "major") == [(v, plots.plain_label(s)) for v, s in major]
+        want = [(v, plots.plain_label(s)) for v, s in in_view(axes[0].yaxis, "minor")]
+        marks = [a for a in fig.artists if getattr(a, "axis_name", None) == "y"]
+        if marks:  # unlabelled minor ticks: the marks, where matplotlib puts its minor ticks
+            converted += 1
+            (m,) = marks
+            assert not axes[1].yaxis.get_minorticklocs().size and not any(s for _, s in want)
+            x, y = m.get_data()
+            assert np.array_equal(y, [v for v, _ in want]) and np.array_equal(x, np.zeros(len(want)))
+            tick = axes[0].yaxis.get_minor_ticks(1)[0].tick1line  # matplotlib's own minor tick mark
+            look = ("marker", "markersize", "markeredgewidth", "markeredgecolor")
+            assert [getattr(m, f"get_{k}")() for k in look] == [getattr(tick, f"get_{k}")() for k in look]
+            assert m.get_transform() is axes[1].get_yaxis_transform()  # x: on the spine; y: the data
+        else:
+            assert in_view(axes[1].yaxis, "minor") == want
+    assert converted == 2  # the log axis over 5.6 decades and the symlog axis
+
+
 def test_sweep_heat_map_csv_is_sweep_csv(tmp_path, saved):
     """A β1 × β2 × α sweep with two seeds: a heat map per α, each cell the median over seeds of sweep.csv's
     rows at its grid point, drawn at (β1, 1 − β2), with the β curves."""
@@ -266,7 +393,8 @@ def test_sweep_heat_map_csv_is_sweep_csv(tmp_path, saved):
         rows = assert_csv_is_the_drawing(fig, target)
         alpha = target.stem.split("alpha=")[1]
         cells = [r for r in rows if r["mark"] == "cell"]  # one row per cell for both maps
-        assert len(cells) == 9 and {(r["panel"], r["stat"], r["status"]) for r in cells} == {("", "median", "")}
+        assert len(cells) == 9
+        assert {(r["panel"], r["stat"], r["status"]) for r in cells} == {("", "median", "")}
         assert [c for c in rows[0] if c.startswith("value:")] == ["value:avg_regret", "value:dist_x_star"]
         for col in ("avg_regret", "dist_x_star"):
             for b1 in ("0.0", "0.5", "0.9"):
@@ -295,8 +423,13 @@ def test_diverged_cells_and_points_csv(tmp_path, saved):
     common = ["reddi-online", "-m", "sgd", "--T", "20", "--domain", "none", "--quiet"]
     invoke("sweep", *common, "--grid", "alpha=0.1,0.2,1e306", "--grid", "momentum=0,0.5", "--out", tmp_path / "a")
     invoke("sweep", *common, "--grid", "alpha=0.1,1e306", "--out", tmp_path / "b")
+    # a categorical axis: the cells at the indices, labelled with the categories
+    invoke("sweep", "reddi-online", "-m", "adam", "--grid", "schedule=const,sqrt", "--grid",
+           "beta1=0,0.5,0.9", "--T", "20", "--quiet", "--out", tmp_path / "c")
     for target, fig in saved.items():
         assert_csv_is_the_drawing(fig, target)
+    cat = [r for r in read_rows(tmp_path / "c" / "heatmap_adam-paper.csv") if r["mark"] == "cell"]
+    assert [(r["x"], r["x_category"]) for r in cat[:2]] == [("0.0", "const"), ("1.0", "sqrt")]
     cells = [r for r in read_rows(tmp_path / "a" / "heatmap_sgd-paper.csv") if r["mark"] == "cell"]
     diverged = {float(r["x"]) for r in cells if r["status"] == "diverged"}
     assert diverged == {1e306} and all(r["value:avg_regret"] == r["value:dist_x_star"] == "nan"
@@ -488,9 +621,10 @@ def test_experiment_names_its_overlays(tmp_path, monkeypatch, saved):
 
 
 def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
-    """oco plot DIR draws the overlays experiment.json names from the folder's own files — Zhang et al.'s region
-    D < 0 for the problem's n and a, and the cells analysis.json says ran away — exactly as the functions of
-    oco.zhang draw them, and copies the experiment's settings into every sidecar (paper_settings)."""
+    """oco plot DIR draws the overlays experiment.json names from the folder's own files — Zhang et al.'s
+    region D < 0 for the problem's n and a, and the cells analysis.json says ran away — exactly as the
+    functions of oco.zhang draw them, and copies the experiment's settings into every sidecar
+    (paper_settings)."""
     from oco import zhang
 
     out = tmp_path / "z"
@@ -520,11 +654,13 @@ def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
     # the same overlays drawn directly by oco.zhang's functions on the same axes
     fig, (ax,) = plots._figure(1)
     Z, none = np.ones((5, 4)), np.zeros((5, 4), bool)
-    plots.heatmap_axes(ax, Z, none, none, [0.0, 0.3, 0.6, 0.9], [0.1, 0.4, 0.7, 0.9, 0.99], "beta1", "beta2", "v",
-                       overlays=[zhang.running_away_overlay(away), zhang.region_overlay(10, 1 / 81)], panel="avg_regret")
+    direct = [zhang.running_away_overlay(away), zhang.region_overlay(10, 1 / 81)]
+    plots.heatmap_axes(ax, Z, none, none, [0.0, 0.3, 0.6, 0.9], [0.1, 0.4, 0.7, 0.9, 0.99], "beta1", "beta2",
+                       "v", overlays=direct, panel="avg_regret")
     want = [r for r in plots.figure_rows(fig) if r["mark"] == "region"]
     got = [r for r in rows if r["mark"] == "region" and r["panel"] == "avg_regret"]
-    assert want and [(r["series"], r["x"], r["y"]) for r in got] == [(r["series"], r["x"], r["y"]) for r in want]
+    assert want and [(r["series"], r["x"], r["y"]) for r in got] == [(r["series"], r["x"], r["y"])
+                                                                       for r in want]
     assert {r["series"] for r in got} == {"runs away", "D < 0 (closed form)", ""}
     # the region drawn is {D < 0}: a grid point is inside one of its polygons exactly where D < 0 there
     # (the axes are β1 and β2 themselves here: both linear)
@@ -539,7 +675,8 @@ def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
     assert np.array_equal(inside, zhang.drift(b1, b2, 10, 1 / 81) < 0) and 0 < inside.sum() < len(b1)
     (out / "analysis.json").unlink()
     r = invoke("plot", out, ok=False)
-    assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0 and "zhang-running-away needs analysis.json" in r.stderr
+    assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0
+    assert "zhang-running-away needs analysis.json" in r.stderr
 
 
 # ---------------------------------------------------------------- --format
@@ -587,7 +724,8 @@ def test_api_sweep_refuses_pgf_without_latex_first(tmp_path, monkeypatch):
 
     monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
     monkeypatch.setattr(sweeps, "run_sweep", lambda *a, **k: pytest.fail("the sweep ran"))
-    with pytest.raises(ValueError, match=f"^pgf needs {rcParams['pgf.texsystem']}, which is not installed") as e:
+    message = f"^pgf needs {rcParams['pgf.texsystem']}, which is not installed"
+    with pytest.raises(ValueError, match=message) as e:
         oco.sweep("reddi-online", "adam", grid={"beta1": [0.0, 0.9]}, T=10, out=tmp_path / "s", fmt="pgf")
     assert "\n" not in str(e.value) and not (tmp_path / "s").exists()
 

@@ -177,7 +177,7 @@ def test_diverged_rows_and_hatched_cells(tmp_path):
 def test_beta_curve_drawn_on_beta_axes():
     """β2 on x, β1 on y (the grid's axes the other way round from test_plots'): both curves in the true
     coordinates, x = 1 − β2 and y = β1 — β1 = √β2 at y = √(1 − x), β1 = β2 at y = 1 − x — across the whole
-    heat map: from β2 = 0 (β2's outer edge, 1 − β2 = 10^0.05, clipped to β2 ≥ 0) to its other edge,
+    heat map: from β2 = 0 (β2's outer edge, 1 − β2 ≈ 1.12, clipped to β2 ≥ 0) to its other edge,
     1 − β2 = 10^-3.5."""
     _fig, axes = plots._figure(1)
     b2, b1 = [0.5, 0.9, 0.99, 0.999], [0.0, 0.5, 0.9, 0.99]

@@ -1,9 +1,11 @@
 """A compiled CPU backend generated from the method table.
 
 For a row of the table (and the run's fixed choices: schedules, boolean options, the feasible set, which
-hyperparameters are equal across the batch) this module writes the source of a kernel module — the scalar
-operations of ``ops``, the source of every piece the row uses (``inspect.getsource``: nothing is written
-twice by hand) and two functions:
+hyperparameters are equal across the batch, the problem's declared loss) this module writes the source of a
+kernel module — importing the shared module (``shared_module``: the scalar operations of ``ops`` and the
+source of every piece of the table and every built-in problem's loss piece, ``inspect.getsource``: nothing is
+written twice by hand, compiled on first use and cached once for all kernels), the source of a user's own
+pieces or loss, and two functions:
 
     clock(t0, n, W, ...)    the clock pieces that read only names shared by the whole batch (α_t = α/√t for
                             one α, β^t for one β): once per round, not once per configuration, into the rows
@@ -13,20 +15,23 @@ twice by hand) and two functions:
     fused, by round (d = 1, many configurations; the sweeps):
         for each block of ``CONFIG_BLOCK`` configurations:
             for each round:  for each configuration of the block:      (LLVM vectorises across the block)
-                the per-configuration clock, g, φ, ψ, η, x̂, projection, loss (compensated), diagnostics
+                the per-configuration clock, f and g (the loss piece), φ, ψ, η, x̂, projection, loss
+                (compensated), diagnostics
         First without the divergence masks; if any value comes out non-finite, the block starts over from
         its copies with them (a configuration that diverges stops there, as in the engine).
     split, by configuration (d = 1, a handful of configurations; one run is a latency chain):
         per tile of ``TILE`` rounds, the pieces in three phases (``_phases``): B, the elementwise ones
         (vectorised across the rounds: the square roots and divisions), then C, those that read the
         iterate, interleaved with A, the state's recurrences, for the next tile.
-    passes (any d, the ball): per round, a pass per step over the block (clock, pieces per coordinate,
-        projection, commit).
+    passes (any d, the ball): per round, a pass per step over the block (clock, loss and gradient per
+        configuration — the sum over coordinates as NumPy's pairwise sum, ``rowsum`` — pieces per
+        coordinate, projection, commit).
 
 — then compiles it with numba (``cache=True``: kernels are cached on disk under ``OCO_CACHE`` or
 ~/.cache/oco). The arithmetic is the NumPy engine's, operation for operation, so results agree with it bit
-for bit (NAdam's pow aside); the compensated loss uses TwoSum, whose error term is the exact rounding error
-of each addition, as Neumaier's in the engine.
+for bit (exp, log, cos and pow are the C library's on both sides: ``oco.methods.ops``); the compensated loss
+uses TwoSum, whose error term is the exact rounding error of each addition, as Neumaier's in the engine.
+Inside a kernel, block copies are plain loops (NumPy slicing there costs seconds of compilation).
 """
 
 from __future__ import annotations
