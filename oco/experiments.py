@@ -216,7 +216,7 @@ _add(Experiment(
              "coordinate's rate to final_lr = 0.1 (γ = 1 − β2 = 0.001); 100 seeds, medians over seeds",
     kind="run", problem="sparse-gradients", methods=("adam", "adabound", "amsgrad"), T=20_000,
     hypers={"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "const"}, seeds=100,
-    figures=("lr", "overview", "regret"),
+    checkpoints=40, figures=("lr", "overview", "regret"),  # 40 checkpoints: x traces are (K, seeds, d = 100)
     title="Sparse gradients (d = 100, coordinate j active w.p. j^−1.5): α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e−8",
     targets=(
         Target("adam", "lr_max", "near", 10.0, "a coordinate with v = 0 has rate α/√ε = 0.001/√1e−8 = 10",

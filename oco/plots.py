@@ -1544,7 +1544,9 @@ def check_figure(verdicts: list, curves: dict) -> Figure:
     colors = dict(zip(methods, _colors(len(methods))))
     ncols = min(4, len(problems))
     nrows = -(-len(problems) // ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows), layout="constrained")
+    shared = len(methods) > 4  # many methods: one legend under the panels (the verdicts: the matrix figure)
+    legend_rows = -(-(len(methods) + 1) // 6) if shared else 0
+    fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows + 0.25 * legend_rows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, p in zip(axes, problems):
         level = None
@@ -1564,9 +1566,16 @@ def check_figure(verdicts: list, curves: dict) -> Figure:
         ax.set_ylabel("R_t / t", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(True, alpha=0.3)
-        _legend(ax, 7)
+        if not shared:
+            _legend(ax, 7)
     for ax in axes[len(problems):]:
         ax.set_visible(False)
+    if shared:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=colors[m], label=m) for m in methods]
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=1, label="failure level"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=8, frameon=False)
     fig.suptitle("oco check: average regret on the counterexample suite", fontsize=11)
     return fig
 
