@@ -169,8 +169,21 @@ def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None,
         values = [p[j] for p in points]
         hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
     seeds = np.asarray([cfg.seeds[si] for _, _, si in index], dtype=np.int64)
-    return simulate(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
+    return simulate(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=sweep_backend(cfg, T),
                     seed=seeds, progress=progress, **kw, **hyper)
+
+
+def sweep_backend(cfg: Config, T: int) -> str:
+    """``auto`` weighs the whole sweep, not one batch: numba when NumPy would take longer for all the sweep's
+    rows than a compilation (a shard of a few thousand rows alone would not pay for it, and then no shard
+    would); otherwise the per-batch rule (a cached kernel is still taken). Backends agree bit for bit."""
+    from .backends import COMPILE_S, REGISTRY, numpy_seconds
+
+    numba = REGISTRY["numba"]
+    if cfg.backend != "auto" or not numba.importable():
+        return cfg.backend
+    big = numpy_seconds(n_rows(cfg), cfg.problem.d, T) > COMPILE_S
+    return "numba" if big and numba.supports(cfg.problem, cfg.domain) is None else "auto"
 
 
 def validate(cfg: Config) -> None:
