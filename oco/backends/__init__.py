@@ -28,7 +28,7 @@ class CompileError(Exception):
 
 
 # "auto" weighs what the NumPy engine would take for the whole run against a kernel's first compilation
-# (measured with benchmarks/run.py on this project's 2-core machines; a kernel is compiled once and cached):
+# (benchmarks/engine_overhead.py and targets.py on this project's 2-core machines; a kernel compiles once, cached):
 NUMPY_ROUND_S = 2e-5  # seconds per round, whatever the batch: the engine's Python share
 NUMPY_ELEMENT_S = 1.5e-8  # seconds per configuration × coordinate × round
 COMPILE_S = 2.0  # seconds for a kernel's first compilation (the table's pieces are compiled once, shared)
