@@ -834,6 +834,11 @@ def run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
         raise CompileError(first[:200]) from None
 
 
+def shared_hypers(h: dict) -> frozenset:
+    """The numeric hyperparameters equal across the batch (their clock pieces run once per round)."""
+    return frozenset(k for k, v in h.items() if isinstance(v, np.ndarray) and np.all(v == v.flat[0]))
+
+
 def kernel_source(problem, method, h, seeds, x0, domain) -> str:
     """The source of the kernel module a run needs (its form follows from the settings: d, the feasible set,
     the batch size, shared hyperparameters, one data seed or several)."""
@@ -844,8 +849,7 @@ def kernel_source(problem, method, h, seeds, x0, domain) -> str:
     decay = "none"
     if wd is not None and np.any(wd != 0):
         decay = "decoupled" if h.get("decoupled_weight_decay", False) else "coupled"
-    numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
-    same = frozenset(k for k in numeric if np.all(h[k] == h[k].flat[0]))
+    same = shared_hypers(h)
     # one coordinate: the whole round in one pass — round by round across a block of configurations
     # (vectorised), or, for a handful of configurations, configuration by configuration (a latency chain:
     # the state stays in registers)
@@ -872,7 +876,7 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
 
     B, d = x0.shape
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
-    same = frozenset(k for k in numeric if np.all(h[k] == h[k].flat[0]))
+    same = shared_hypers(h)
     uniq, sidx = np.unique(seeds, return_inverse=True)
     loss = compiled_loss(problem)
     m = Loss(loss).width(d)  # data columns per round
