@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -61,6 +62,60 @@ def simulate(
     >>> float(r.x_final[0, 0])
     0.06698092970410591
     """
+    job = plan(problem, method, T, convention=convention, x0=x0, domain=domain, radius=radius, seed=seed,
+               problem_params=problem_params, checkpoints=checkpoints, checkpoint_every=checkpoint_every,
+               backend=backend, **hyperparameters)
+    return job.run(progress)
+
+
+@dataclass
+class Job:
+    """A checked run, not yet run: what ``simulate`` resolved from its arguments, and the backend ``choose``
+    took (None for a foreign method, which runs in its own library). ``plan`` makes one; ``run`` runs it."""
+
+    problem: Any
+    method: Any
+    h: dict
+    seeds: np.ndarray
+    T: int
+    x0: np.ndarray
+    domain: Domain
+    checkpoints: np.ndarray
+    runner: Any
+    why: str | None
+    backend: str
+
+    def run(self, progress: Callable[[int], None] | None = None) -> Result:
+        args = (self.problem, self.method, self.h, self.seeds, self.T, self.x0, self.domain, self.checkpoints)
+        if self.runner is None:  # a foreign method: its own library
+            return self.method.run(self.problem, *args[2:], progress)
+        if self.why is not None:
+            _notice(f"oco: the {self.backend} backend cannot run this ({self.why}); using {self.runner.name}")
+        try:
+            return self.runner.run(*args, progress)
+        except CompileError as e:  # a user's piece outside what the compiled backend supports
+            _notice(f"oco: the {self.runner.name} backend cannot compile {self.method.name} ({e}); using numpy")
+            return engine.run(*args, progress)
+
+
+def plan(
+    problem,
+    method="adam",
+    T: int = 1000,
+    *,
+    convention: str = "paper",
+    x0: float | np.ndarray | None = None,
+    domain: Domain | str | None = None,
+    radius: float = 1.0,
+    seed: int | np.ndarray = 0,
+    problem_params: dict | None = None,
+    checkpoints: int | np.ndarray = 100,
+    checkpoint_every: int | None = None,
+    backend: str = "auto",
+    **hyperparameters: Any,
+) -> Job:
+    """``simulate``'s arguments checked and resolved, and its backend chosen, without running: a ``Job``
+    (what ``runs.execute`` hands to ``oco.backends.compile_ahead`` before it runs them one by one)."""
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"T must be an integer >= 1, got {T!r}")
     if T > MAX_T:
@@ -115,15 +170,9 @@ def simulate(
         if cks[0] < 1 or cks[-1] > T:
             raise ValueError(f"checkpoints must lie in [1, T={T}]")
     if isinstance(m, Foreign):  # its own library computes the update, whatever the backend
-        return m.run(prob, h, seeds, T, x0_arr, dom, cks, progress)
+        return Job(prob, m, h, seeds, T, x0_arr, dom, cks, None, None, backend)
     runner, why = choose(backend, prob, dom, T, m, h, seeds, x0_arr)
-    if why is not None:
-        _notice(f"oco: the {backend} backend cannot run this ({why}); using {runner.name}")
-    try:
-        return runner.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
-    except CompileError as e:  # a user's piece outside what the compiled backend supports
-        _notice(f"oco: the {runner.name} backend cannot compile {m.name} ({e}); using numpy")
-        return engine.run(prob, m, h, seeds, T, x0_arr, dom, cks, progress)
+    return Job(prob, m, h, seeds, T, x0_arr, dom, cks, runner, why, backend)
 
 
 def _notice(message: str) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from .methods import Method, clock_pieces
 from .projections import Box, Domain, Unconstrained
-from .result import LR_QUANTILES, Checkpoints, Result
+from .result import LR_QUANTILES, Checkpoints, Result, lr_quantiles
 
 CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.DRAW_BLOCK keeps blocks whole)
 BLOCK_BATCH = 256  # batches up to this size add up their tallies a block of rounds at a time (NumPy)
@@ -323,7 +323,7 @@ class Traces:
 
     def record(self, k: int, loss: np.ndarray, x: np.ndarray, eta: np.ndarray) -> None:
         """Checkpoint k: the loss so far, x_t and η_t (B, d)."""
-        self.loss[k], self.x[k], self.lr[k] = loss, x, np.quantile(eta, LR_QUANTILES, axis=1).T
+        self.loss[k], self.x[k], self.lr[k] = loss, x, lr_quantiles(eta)
 
 
 def supports(problem, domain: Domain) -> str | None:

@@ -42,6 +42,12 @@ def fmt_float(x: float) -> str:
     return repr(x)
 
 
+def fmt_floats(a) -> list[str]:
+    """``fmt_float`` of every element (``repr`` of a Python float is exactly that: shortest round trip, and
+    ``nan``, ``inf``, ``-inf``)."""
+    return list(map(repr, np.asarray(a, dtype=float).ravel().tolist()))
+
+
 def fmt_cell(v: Any) -> str:
     """A CSV cell: exact floats, ``true``/``false`` for booleans, plain text otherwise."""
     if isinstance(v, (bool, np.bool_)):
@@ -163,6 +169,13 @@ def csv_text(header: list[str] | None, rows: Iterable[Iterable[Any]]) -> str:
         w.writerow(header)
     for row in rows:
         w.writerow([fmt_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def csv_rows(rows: Iterable[Iterable[str]]) -> str:
+    """CSV text of rows whose cells are formatted already (``fmt_cell``, ``fmt_floats``)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
     return buf.getvalue()
 
 

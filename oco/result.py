@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 LR_QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
 
 
+def lr_quantiles(eta: np.ndarray) -> np.ndarray:
+    """The LR_QUANTILES of η over its last axis (the coordinates), on a new last axis: (…, d) → (…, 5), as
+    ``np.quantile(eta, LR_QUANTILES, axis=-1)`` moved last. With d = 1 each is np.quantile's interpolation
+    of the one value with itself, a − (a − a)·0 (so ±inf gives nan and −0.0 stays, as there), without
+    np.quantile's partition: for a 10⁴-configuration run's traces that took 0.2 s."""
+    if eta.shape[-1] == 1:
+        return np.repeat(eta - (eta - eta) * 0.0, len(LR_QUANTILES), axis=-1)
+    return np.moveaxis(np.quantile(eta, LR_QUANTILES, axis=-1), 0, -1)
+
+
 def require_pandas(what: str):
     """The pandas module, or an ImportError naming the optional extra that installs it."""
     try:

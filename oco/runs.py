@@ -39,14 +39,19 @@ def validate(cfg: Config) -> None:
 
 
 def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[Result]:
-    """Every method of a run, all seeds of a method in one batch."""
-    from .api import simulate
+    """Every method of a run, all seeds of a method in one batch; the kernels the methods need are compiled
+    in parallel (``oco.backends.compile_ahead``)."""
+    from .api import plan
+    from .backends import compile_ahead
 
-    return [
-        simulate(cfg.problem, ms.method, cfg.T, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
-                 seed=_seed_arg(cfg), progress=progress, **cfg.checkpoint_kwargs(), **ms.given)
-        for ms in cfg.methods
-    ]
+    jobs = [plan(cfg.problem, ms.method, cfg.T, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
+                 seed=_seed_arg(cfg), **cfg.checkpoint_kwargs(), **ms.given) for ms in cfg.methods]
+    results = []
+    with compile_ahead(jobs) as ahead:
+        for job in jobs:
+            ahead.ready(job)
+            results.append(job.run(progress))
+    return results
 
 
 def document(cfg: Config, results: list[Result]) -> dict:

@@ -196,7 +196,30 @@ def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", 
     """Run ``method`` (any spec) on one entry of the suite: its Verdict, and the Result (None when the entry
     does not apply to the method). ``max_T`` caps the horizon (a foreign optimizer, which steps once a round
     from Python, is capped at FOREIGN_T unless told otherwise)."""
-    from .api import simulate
+    return next(_checks([method], [entry.name], quick, backend, progress, max_T, **hyperparameters))
+
+
+def _checks(methods, names, quick, backend, progress, max_T, **hyperparameters):
+    """(Verdict, Result) for every method on every named entry, in that order: all planned first, so that
+    the kernels they need compile in parallel (``oco.backends.compile_ahead``) while they run."""
+    from .backends import compile_ahead
+
+    planned = [_plan(m, SUITE[n], quick, backend, max_T, **hyperparameters) for m in methods for n in names]
+    jobs = [p[-1] for p in planned if not isinstance(p, Verdict)]
+    with compile_ahead(jobs) as ahead:
+        for p in planned:
+            if isinstance(p, Verdict):
+                yield p, None
+                continue
+            t0 = time.perf_counter()
+            ahead.ready(p[-1])
+            r = p[-1].run(progress)
+            yield _judge(*p[:-1], r, time.perf_counter() - t0), r
+
+
+def _plan(method, entry: Entry, quick, backend, max_T, **hyperparameters):
+    """A Verdict where the entry does not apply to the method; otherwise what judging needs, and the Job."""
+    from .api import plan
     from .foreign import Foreign
     from .problems import get_problem
 
@@ -214,10 +237,13 @@ def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", 
         problem = get_problem(entry.problem, **params)
     except ValueError as e:  # Theorem 2 needs β1 < √β2
         return Verdict(name, entry.name, {**given, "problem_params": params}, NOT_APPLICABLE, None, None, None,
-                       [], [], T, seeds, 0, why=str(e)), None
-    t0 = time.perf_counter()
-    r = simulate(problem, m, T, seed=np.arange(seeds) if seeds > 1 else 0, checkpoints=60, backend=backend,
-                 progress=progress, **given)
+                       [], [], T, seeds, 0, why=str(e))
+    job = plan(problem, m, T, seed=np.arange(seeds) if seeds > 1 else 0, checkpoints=60, backend=backend,
+               **given)
+    return name, entry, own, problem, T, seeds, job
+
+
+def _judge(name, entry, own, problem, T, seeds, r, seconds) -> Verdict:
     per_seed = judge(r, problem.failure_level)
     verdict, agree = _majority([e["verdict"] for e in per_seed])
     ev = {k: _median(e[k] for e in per_seed) for k in ("slope", "q", "position", "gap_ratio")}
@@ -239,8 +265,8 @@ def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", 
         position=ev["position"],
         q=ev["q"],
         why=_why(per_seed, ev),
-        seconds=round(time.perf_counter() - t0, 3),
-    ), r
+        seconds=round(seconds, 3),
+    )
 
 
 def _why(per_seed: list[dict], ev: dict) -> str:
@@ -264,8 +290,7 @@ def check(methods, problems: list[str] | None = None, quick: bool = False, backe
     """
     methods = [methods] if isinstance(methods, str) or not isinstance(methods, (list, tuple)) else list(methods)
     names = select(problems)
-    return [check_one(m, SUITE[n], quick, backend, progress, max_T, **hyperparameters)[0]
-            for m in methods for n in names]
+    return [v for v, _ in _checks(methods, names, quick, backend, progress, max_T, **hyperparameters)]
 
 
 def select(problems: list[str] | None) -> list[str]:
@@ -295,13 +320,11 @@ def run_suite(methods: list, problems: list[str] | None = None, quick: bool = Fa
     """Every method on every chosen problem: the verdicts and, per (method, problem), the traces the figure
     draws (t and R_t/t, the median over seeds)."""
     verdicts, curves = [], {}
-    for m in methods:
-        for name in select(problems):
-            v, r = check_one(m, SUITE[name], quick, backend, progress, max_T, **hyperparameters)
-            verdicts.append(v)
-            if r is not None:
-                with np.errstate(all="ignore"):
-                    curves[(v.method, name)] = (r.checkpoints.t, np.nanmedian(r.checkpoints.avg_regret, axis=1))
+    for v, r in _checks(methods, select(problems), quick, backend, progress, max_T, **hyperparameters):
+        verdicts.append(v)
+        if r is not None:
+            with np.errstate(all="ignore"):
+                curves[(v.method, v.problem)] = (r.checkpoints.t, np.nanmedian(r.checkpoints.avg_regret, axis=1))
     return verdicts, curves
 
 

@@ -218,26 +218,42 @@ def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None 
             }
             if has_gap:
                 arrays["expected_gap"] = np.full((K, n), np.nan)
-        for b, i in enumerate(rows):
-            k = i - shard.start
-            _, pi, _ = row_index(cfg, i)
-            arrays["avg_regret"][:, k] = ck.avg_regret[:, b]
-            arrays["x"][:, k] = ck.x[:, b]
-            arrays["lr_quantiles"][:, k] = ck.lr_quantiles[:, b]
-            if has_gap and ck.expected_gap is not None:
-                arrays["expected_gap"][:, k] = ck.expected_gap[:, b]
-            xf, xs = r.x_final[b], r.x_star[b]
-            gap = [] if not has_gap else [
-                math.nan if r.expected_gap is None else float(r.expected_gap[b]),
-                math.nan if r.x_opt is None else float(np.linalg.norm(xf - r.x_opt))]
-            cells[k] = [
-                *grid_point(cfg.grid, pi), ms.name, ms.convention, int(r.seeds[b]), float(r.avg_regret[b]), float(r.regret[b]),
-                *map(float, xf), bool(r.diverged[b]), float(r.best_fixed_loss[b]), *map(float, xs),
-                float(np.linalg.norm(xf - xs)), *gap, int(r.diverged_at[b]),
-                *((int(r.gamma_negative_rounds[b]), float(r.lr_min[b]), float(r.lr_max[b])) if r.lr_observed
-                  else (None, None, None)),
-            ]
-    return io.csv_text(None, cells), arrays
+        k = np.asarray(rows) - shard.start
+        arrays["avg_regret"][:, k] = ck.avg_regret
+        arrays["x"][:, k] = ck.x
+        arrays["lr_quantiles"][:, k] = ck.lr_quantiles
+        if has_gap and ck.expected_gap is not None:
+            arrays["expected_gap"][:, k] = ck.expected_gap
+        for j, line in zip(k.tolist(), _cells(cfg, ms, rows, r, has_gap)):
+            cells[j] = line
+    return io.csv_rows(cells), arrays
+
+
+def _cells(cfg: Config, ms, rows: list[int], r, has_gap: bool) -> list[tuple[str, ...]]:
+    """The CSV cells (formatted as ``io.fmt_cell`` does) of a batch's rows, built column by column."""
+    n = len(rows)
+    S, P = len(cfg.seeds), grid_size(cfg.grid)
+    pi = (np.asarray(rows, np.int64) // S) % P
+    cols: list[list[str]] = []
+    for values in reversed(list(cfg.grid.values())):  # grid_point, for every row at once
+        pi, at = np.divmod(pi, len(values))
+        text = [io.fmt_cell(v) for v in values]
+        cols.insert(0, [text[a] for a in at.tolist()])
+    floats, ints = io.fmt_floats, (lambda a: list(map(str, np.asarray(a).tolist())))
+    xf, xs = r.x_final, r.x_star
+    cols += [[ms.name] * n, [ms.convention] * n, ints(r.seeds), floats(r.avg_regret), floats(r.regret),
+             *(floats(xf[:, j]) for j in range(xf.shape[1])), [io.fmt_cell(b) for b in r.diverged.tolist()],
+             floats(r.best_fixed_loss), *(floats(xs[:, j]) for j in range(xs.shape[1])),
+             floats([np.linalg.norm(a - b) for a, b in zip(xf, xs)])]
+    if has_gap:
+        cols.append(floats(np.full(n, np.nan) if r.expected_gap is None else r.expected_gap))
+        cols.append(floats(np.full(n, np.nan) if r.x_opt is None else [np.linalg.norm(a - r.x_opt) for a in xf]))
+    cols.append(ints(r.diverged_at))
+    if r.lr_observed:
+        cols += [ints(r.gamma_negative_rounds), floats(r.lr_min), floats(r.lr_max)]
+    else:
+        cols += [[""] * n] * 3
+    return list(zip(*cols))
 
 
 # ---------------------------------------------------------------- which rows keep their traces

@@ -66,10 +66,10 @@ def _sigmoid(z):
 
 def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndarray]:
     """min over F of Σ_i c_i ℓ_i(x): Newton's method where its stationary point lies in F (the usual case: the
-    data set's optimum is interior), otherwise scipy.optimize's SLSQP (bounds for a box, one quadratic
-    constraint for a ball, neither for R^d). With d = 5 SLSQP is ~30× faster here than L-BFGS-B and as accurate; the
-    objective is scaled by 1/Σc for conditioning and ftol is 1e-15, so the comparator's error is far below
-    the regret it is subtracted from.
+    data set's optimum is interior); otherwise, on a box, the projected Newton method (``_box_newton``), and
+    on a ball or R^d scipy.optimize's SLSQP (one quadratic constraint for a ball, none for R^d; with d = 5
+    SLSQP is ~30× faster here than L-BFGS-B and as accurate; the objective is scaled by 1/Σc for
+    conditioning and ftol is 1e-15), so the comparator's error is far below the regret it is subtracted from.
     """
     d = X.shape[1]
     total = float(np.sum(c))
@@ -77,6 +77,11 @@ def minimize_weighted_logistic(X, y, c, domain, x0=None) -> tuple[float, np.ndar
     x0 = np.zeros(d) if x0 is None else np.asarray(x0, float)
     w = _newton(X, y, c, x0)
     if w is not None and np.all(domain.contains(w[None])):  # the stationary point is feasible: the optimum
+        return logistic_loss_grad(w, X, y, c)[0], w
+    if isinstance(domain, Box):  # the optimum on the box's boundary (the early rounds' few examples)
+        lo = np.broadcast_to(np.asarray(domain.lo, float), (d,))
+        hi = np.broadcast_to(np.asarray(domain.hi, float), (d,))
+        w = _box_newton(X, y, c, lo, hi, x0)
         return logistic_loss_grad(w, X, y, c)[0], w
 
     def fun(w):
@@ -134,6 +139,54 @@ def _newton(X, y, c, w, steps: int = 60) -> np.ndarray | None:
         if np.max(np.abs(step)) <= 4e-16 * (1.0 + np.max(np.abs(w))):
             return w
     return None
+
+
+def _box_newton(X, y, c, lo, hi, w, steps: int = 200) -> np.ndarray:
+    """min of f(w) = Σ_i c_i log(1 + e^{−y_i⟨X_i, w⟩}) over the box lo ≤ w ≤ hi: Bertsekas' projected Newton
+    method (SIAM J. Control Optim. 20(2), 1982). Each step, with g = ∇f(w), the ε-active set
+
+        A = {j : w_j ≤ lo_j + ε, g_j > 0} ∪ {j : w_j ≥ hi_j − ε, g_j < 0},   ε = min(10⁻³, ‖w − P(w − g)‖),
+
+    a Newton step on the free coordinates (∇²f restricted to them; a 10⁻¹⁴-relative ridge where few examples
+    make it singular — g lies in its range, so the step is unchanged where it is defined) and a gradient step
+    on A, w(a) = P(w + a·p) with Armijo's rule along the projection arc (a = 1, ½, …). Locally quadratic
+    like Newton's method, exact at a vertex; it stops where the step is below round-off (as ``_newton``) or
+    the decrease it predicts is (10⁻¹⁵ f). Checked against SLSQP and the KKT conditions in the tests.
+    """
+    w = np.clip(np.asarray(w, float), lo, hi)
+    f, g = logistic_loss_grad(w, X, y, c)
+    for _ in range(steps):
+        eps = min(1e-3, float(np.max(np.abs(w - np.clip(w - g, lo, hi)))))
+        active = ((w <= lo + eps) & (g > 0)) | ((w >= hi - eps) & (g < 0))
+        free = ~active
+        p = -g
+        if np.any(free):
+            s = _sigmoid(-(y * (X @ w)))
+            Xf = X[:, free]
+            H = (Xf * (c * s * (1.0 - s))[:, None]).T @ Xf
+            ridge = 1e-14 * max(float(np.trace(H)) / H.shape[0], np.finfo(float).tiny)
+            p = p.copy()
+            p[free] = -np.linalg.solve(H + ridge * np.eye(H.shape[0]), g[free])
+        # Bertsekas' sufficient decrease: the Newton part's predicted decrease plus the projected gradient's
+        def predicted(a, wn):
+            return a * float(-(g[free] @ p[free])) + float(g[active] @ (w[active] - wn[active]))
+
+        if predicted(1.0, np.clip(w + p, lo, hi)) <= 1e-15 * abs(f):
+            return w  # what is left to gain is below round-off: the optimum
+        a = 1.0
+        while a > 1e-12:
+            wn = np.clip(w + a * p, lo, hi)
+            fn, gn = logistic_loss_grad(wn, X, y, c)
+            if f - fn >= 1e-4 * predicted(a, wn):
+                break
+            a *= 0.5
+        else:
+            return w  # no decrease left to find: the optimum to round-off
+        done = np.max(np.abs(wn - w)) <= 4e-16 * (1.0 + np.max(np.abs(wn)))
+        w, f, g = wn, fn, gn
+        if done:
+            return w
+    return w
 
 
 class OnlineLogistic(Problem):

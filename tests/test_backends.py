@@ -426,3 +426,44 @@ def test_numba_is_bit_identical_on_every_builtin_problem(problem):
     kw = dict(T=min(200, p.max_rounds or 200), convention="torch", seed=np.array([0, 1]), checkpoints=5,
               alpha=np.array([2e-3, 0.05]), momentum_decay=np.array([4e-3, 0.05]))
     _agree(oco.simulate(problem, "nadam", **kw), oco.simulate(problem, "nadam", backend="numba", **kw), exact=True)
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba not installed")
+def test_kernels_compiled_ahead_by_a_worker_process_are_the_ones_a_run_loads(tmp_path):
+    """``compile_ahead`` (at full optimisation: kernels compiled at -O0 cannot be cached): of two methods'
+    kernels, a worker process compiles the second while this one compiles the first; once ``ready`` says so
+    the second is in the disk cache before it runs, and both runs equal the NumPy engine's bit for bit."""
+    import os
+    import subprocess
+    import sys
+
+    script = '''
+import os
+import numpy as np
+from oco.api import plan
+from oco.backends import compile_ahead, numba_kernel as nk
+
+kw = dict(alpha=np.array([0.1, 0.5, 1.0]), seed=np.array([0, 1, 2]), backend="numba")
+jobs = [plan("stochastic-quadratic", m, 300, **kw) for m in ("adagrad", "sgd")]
+with compile_ahead(jobs) as ahead:
+    assert isinstance(ahead, nk.Ahead)
+    workers = ahead.pool is not None
+    ahead.ready(jobs[0])
+    first = jobs[0].run()
+    ahead.ready(jobs[1])
+    j = jobs[1]
+    print("cached before running:", nk.cached(j.problem, j.method, j.h, j.seeds, j.x0, j.domain))
+    second = j.run()
+for job, r in zip(jobs, (first, second)):
+    ref = plan("stochastic-quadratic", job.method, 300, **{**kw, "backend": "numpy"}).run()
+    assert np.array_equal(r.x_final, ref.x_final) and np.array_equal(r.regret, ref.regret)
+print("workers:", workers)
+'''
+    env = {**os.environ, "NUMBA_OPT": "3", "OCO_CACHE": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.strip().splitlines()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert lines[-1] == f"workers: {cores >= 2}"
+    if cores >= 2:
+        assert lines[-2] == "cached before running: True"

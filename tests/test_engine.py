@@ -447,3 +447,20 @@ def test_numpy_engine_equals_the_generic_loop_bit_for_bit(problem, kw, method):
         assert getattr(a, f).tobytes() == getattr(b, f).tobytes(), f
     for f in ("avg_regret", "x", "lr_quantiles"):
         assert getattr(a.checkpoints, f).tobytes() == getattr(b.checkpoints, f).tobytes(), f
+
+
+def test_lr_quantiles_are_numpys_quantiles_also_for_one_coordinate():
+    """The one-coordinate shortcut equals np.quantile on every value it can meet (±inf → nan, −0.0 → 0.0),
+    and the general case is np.quantile moved to the last axis."""
+    from oco.result import LR_QUANTILES, lr_quantiles
+
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 1.7976931348623157e308])
+    for d in (1, 2, 7):
+        eta = rng.lognormal(0, 3, (4, 50, d))
+        eta.reshape(-1)[: len(special)] = special
+        ref = np.moveaxis(np.quantile(eta, LR_QUANTILES, axis=-1), 0, -1)
+        got = lr_quantiles(eta)
+        assert got.shape == (4, 50, len(LR_QUANTILES))
+        np.testing.assert_array_equal(got, ref)
+        assert np.array_equal(np.signbit(got), np.signbit(ref))

@@ -575,6 +575,34 @@ def test_weighted_logistic_minimizer_meets_the_kkt_conditions_on_a_box():
     assert np.all(np.sign(x[~free]) * g[~free] <= 1e-9)  # at a bound the gradient pushes outward
 
 
+def test_projected_newton_finds_slsqps_minimum_where_few_examples_put_it_on_the_box():
+    """The early rounds' comparator: a handful of examples (separable, so the optimum is on the boundary, often
+    a vertex), boxes from 0.1 to 10 wide. The projected Newton method reaches SLSQP's value (ftol 1e-15)
+    to round-off, never above it, and meets the KKT conditions."""
+    from scipy.optimize import minimize
+
+    from oco.problems.logistic import _box_newton, logistic_loss_grad
+
+    p = OnlineLogistic()
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        n = int(rng.integers(1, 60))
+        c = np.zeros(p.N)
+        c[rng.integers(0, p.N, n)] += rng.integers(1, 5, n)
+        r = float(rng.choice([0.1, 0.5, 1.0, 3.0, 10.0]))
+        lo, hi = np.full(p.d, -r), np.full(p.d, r)
+        x = _box_newton(p.X, p.y, c, lo, hi, np.zeros(p.d))
+        value, g = logistic_loss_grad(x, p.X, p.y, c)
+        ref = minimize(lambda w: logistic_loss_grad(w, p.X, p.y, c)[0] / c.sum(), np.zeros(p.d), method="SLSQP",
+                       jac=lambda w: logistic_loss_grad(w, p.X, p.y, c)[1] / c.sum(), bounds=[(-r, r)] * p.d,
+                       options={"ftol": 1e-15, "maxiter": 1000})
+        best = logistic_loss_grad(np.clip(ref.x, lo, hi), p.X, p.y, c)[0]
+        assert value <= best * (1 + 4e-15)
+        assert best - value <= 1e-8 * c.sum()  # nor far below it: the two agree (SLSQP's own tolerance)
+        assert np.all((x >= lo) & (x <= hi))
+        assert np.max(np.abs(x - np.clip(x - g, lo, hi))) <= 1e-7 * c.sum()  # projected gradient ≈ 0
+
+
 # ---------------------------------------------------------------- d-dimensional problems
 def test_ddim_expected_optima_in_closed_form():
     p = get_problem("scaled-coordinates", d=5, decades=3, mu=0.2)

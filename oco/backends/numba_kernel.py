@@ -790,17 +790,25 @@ def _cache_dir() -> Path:
 _LOADED: dict[str, object] = {}
 
 
+def _write(source: str, prefix: str) -> tuple[str, Path]:
+    """The module's key (its content's hash) and file, written once: never rewritten, since numba's cache
+    entries are stamped with the file's modification time."""
+    key = hashlib.sha256(source.encode()).hexdigest()[:20]
+    path = _cache_dir() / f"{prefix}_{key}.py"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)
+    return key, path
+
+
 def load(source: str, prefix: str = "oco_kernel"):
     """Write the kernel module (named by its content's hash) and import it (its ``clock`` and ``kernel``);
     numba caches their machine code."""
     key = hashlib.sha256(source.encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]
-    path = _cache_dir() / f"{prefix}_{key}.py"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
+    key, path = _write(source, prefix)
     spec = importlib.util.spec_from_file_location(f"{prefix}_{key}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -859,6 +867,91 @@ def kernel_source(problem, method, h, seeds, x0, domain) -> str:
                     one_seed=len(np.unique(seeds)) == 1, loss=compiled_loss(problem))
 
 
+def compile_only(problem, method, h, seeds, x0, domain) -> None:
+    """Compile (or load from the cache) the kernel a run with these arguments needs, running no round."""
+    _run(problem, method, h, seeds, 0, x0, domain, np.zeros(0, np.int64))
+
+
+class Ahead:
+    """Kernels compiled ahead, in worker processes, while this process runs (``oco.backends.compile_ahead``).
+
+    Of the jobs (``oco.api.Job``) that will run on numba with a kernel not cached yet (one per distinct
+    kernel), this process compiles the first as it runs it; the others go to ``cores − 1`` worker processes
+    (numba compiles on one core, holding the GIL: threads would not help), which leave them in the disk
+    cache. ``ready(job)`` before a job runs: a kernel no worker has started is compiled here (taken back
+    from the queue); one a worker is compiling is waited for — while this process compiles another queued
+    one. A worker's failure (a user's piece that cannot be pickled or compiled) only means this process
+    compiles that kernel itself, as it would have. Nothing is done where it would not pay: fewer than two
+    kernels to compile, one core, or kernels that cannot be cached (NUMBA_OPT=0, the tests' setting).
+    """
+
+    def __init__(self, jobs):
+        import numba
+
+        self.pending: dict[int, tuple] = {}
+        self.pool = None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if cores < 2 or numba.config.OPT == 0:
+            return
+        need, seen = [], set()
+        for job in jobs:
+            if job.runner is None or job.runner.name != "numba" or supports(job.problem, job.domain):
+                continue
+            args = (job.problem, job.method, job.h, job.seeds, job.x0, job.domain)
+            try:
+                source = kernel_source(*args)
+            except (OSError, TypeError):  # a user's piece whose source cannot be read
+                continue
+            key = hashlib.sha256(source.encode()).hexdigest()[:20]
+            if key not in seen and not cached(*args):
+                seen.add(key)
+                need.append((job, args, source))
+        if len(need) < 2:
+            return
+        # every module file written here first: a file written twice would invalidate numba's cache entries
+        _write(_shared_source(), "oco_ops")
+        for _, _, source in need:
+            _write(source, "oco_kernel")
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(min(cores - 1, len(need) - 1), multiprocessing.get_context("spawn"))
+        for job, args, _ in need[1:]:
+            self.pending[id(job)] = (args, self.pool.submit(compile_only, *args))
+
+    def ready(self, job) -> None:
+        """Before ``job`` runs: its kernel is cached, or is this process's to compile."""
+        args, future = self.pending.pop(id(job), (None, None))
+        if future is None or future.cancel():
+            return
+        while not future.done():  # a worker has it: meanwhile, take back a queued one and compile it here
+            other = next((k for k, (_, f) in self.pending.items() if f.cancel()), None)
+            if other is None:
+                break
+            self._here(self.pending.pop(other)[0])
+        try:
+            future.result()
+        except Exception:  # the worker could not: this process compiles it as the job runs
+            pass
+
+    @staticmethod
+    def _here(args) -> None:
+        try:
+            compile_only(*args)
+        except Exception:  # the job itself will meet it again, and say so
+            pass
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def cached(problem, method, h, seeds, x0, domain) -> bool:
     """The run's kernel is compiled and cached on disk already (nothing is imported or compiled to tell)."""
     try:
@@ -871,7 +964,7 @@ def cached(problem, method, h, seeds, x0, domain) -> bool:
 
 def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
     from ..engine import Tallies, Traces, finish, init_env
-    from ..result import LR_QUANTILES
+    from ..result import lr_quantiles
     from . import compiled_loss
 
     B, d = x0.shape
@@ -936,9 +1029,15 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
             G = np.ascontiguousarray(np.asarray(problem.data(int(uniq[0]), t, n), float).reshape(1, n, m))
         else:
             G = np.ascontiguousarray(np.stack([problem.data(int(s), t, n) for s in uniq]).reshape(len(uniq), n, m))
+        G = G.view()
+        G.flags.writeable = False  # always read-only: one compiled signature whether or not the data is a view
         W = np.empty((len(uouts), n))
         module.clock(t, n, W, UC, *UH)
         return G, W
+
+    if T == 0:  # compile only (``Ahead``): both functions typed for this run's arguments, no round run
+        call(1, 0, *fetch(1, 1), 0)
+        return None
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -969,6 +1068,6 @@ def _run(problem, method, h, seeds, T, x0, domain, checkpoints, progress=None):
                 progress(n)
     if pool is not None:
         pool.shutdown()
-    ck_lr = np.quantile(ck_eta, LR_QUANTILES, axis=2).transpose(1, 2, 0)
+    ck_lr = lr_quantiles(ck_eta)
     tallies = Tallies(cum, comp, active, div_at, gneg, lrmin, lrmax)
     return finish(problem, method, h, seeds, T, X, domain, checkpoints, tallies, Traces(ck_loss, ck_x, ck_lr))
