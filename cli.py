@@ -307,6 +307,10 @@ def run(
         with user_errors():
             io.check_writable("runs", "the default output folder")
         out = io.next_free_dir("runs", Path(cfg.problem_spec).stem if cfg.problem_file else cfg.problem_spec)
+    if out is not None and opts["plot"]:
+        from oco.plots import import_ahead
+
+        import_ahead()
     with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not opts["quiet"]) as bar:
         results = runs.execute(cfg, bar)
     figures = runs.write_folder(out, cfg, results, list(_ARGV), opts["fmt"], opts["plot"]) if out is not None else []
@@ -363,6 +367,10 @@ def sweep(
         cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size, traces,
                          **_settings(problem, method, opts, checkpoints))
     out = Path(out)
+    if opts["plot"]:
+        from oco.plots import import_ahead
+
+        import_ahead()
     with ExitStack() as stack:
         runner, extra = None, {}
         if on_cluster:
