@@ -90,7 +90,7 @@ def limit(b1, b2, T, block, threads, features=()):
     kernel = make_kernel(block, features)
     B = len(b1)
     state = [np.zeros(B) for _ in range(7)] + [np.zeros(B, np.int64), np.full(B, np.inf)]
-    kernel(G, b1[:block], b2[:block], 0.5, *[s[:block] for s in state], 10)  # compile
+    kernel(G, b1[:block], b2[:block], 0.5, *[s[:block].copy() for s in state], 10)  # compile (on copies)
     per = math.ceil(math.ceil(B / block) / threads) * block
     slices = [slice(i, min(B, i + per)) for i in range(0, B, per)]
     t0 = time.perf_counter()

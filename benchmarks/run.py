@@ -1,10 +1,14 @@
-"""Speed benchmark: paper-form Adam on Reddi et al.'s online problem, oco's backends beside the peers.
+"""Speed benchmark: paper-form Adam on Reddi et al.'s online problem, oco's backends beside the peers; oco's
+backends on non-linear problems; first use with a fresh kernel cache; oco's numba kernel beside a minimal one.
 
-    python benchmarks/run.py [--quick] [--only NAME ...] [--T-scale S] [--max-seconds S] [--memory]
+    python benchmarks/run.py [--quick] [--only NAME ...] [--T-scale S] [--max-seconds S] [--memory] [--shell]
 
-Prints a Markdown table of element-steps per second (configurations × dimensions × rounds / seconds, warm-up
-excluded and reported on its own) with ratios to the NumPy-vectorized loop, and writes it with the machine's
-description to benchmarks/results.md. See benchmarks/README.md.
+Prints Markdown tables, a section each: element-steps per second (configurations × dimensions × rounds /
+seconds, warm-up excluded and reported on its own) with ratios to the NumPy-vectorized loop (workloads A, B);
+rounds per second of oco's backends on stochastic-quadratic and logistic-goog with ratios to the NumPy engine
+(C, D); the first calls' wall time in fresh processes with a fresh kernel cache; the limit row
+(benchmarks/limit.py). Writes them with the machine's description to benchmarks/results.md. See
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -44,6 +48,13 @@ ISSUE = {  # element-steps/s quoted in the issue, for workloads A / B
     "optax.adam scan+vmap+jit": (1.8e7, 2.5e7), BASELINE: (9e4, 2.1e8), "JAX scan+vmap+jit": (1.5e8, 6.0e8),
 }
 MEMORY_PREFERENCE = ("numba", "torch", "numpy")  # the backend that reaches the largest T first
+NONLINEAR = {  # name → (problem, methods run one after the other on one instance, T); defaults otherwise
+    "C": ("stochastic-quadratic", ("adam", "amsgrad", "adagrad"), 10**5),  # d = 10 (the problem's default)
+    "D": ("logistic-goog", ("adam",), 10**5),
+}
+NONLINEAR_TARGET = {"C": 50}  # issue 15: numba ≥ 50× the NumPy engine (benchmarks/targets.py, row 2)
+CHECK_T = 20_000  # the numba/torch rows of C, D are checked against the NumPy engine at min(T, this, timed T)
+LIMIT_TARGET = 0.75  # issue 15: oco's numba kernel ≥ 75% of the minimal kernel on workload B's grid
 
 
 def tools():
@@ -115,6 +126,179 @@ def bench(workload, tool, prepare, budget, T, refs, max_seconds):
     return row
 
 
+# ---- C, D: oco's backends on non-linear problems ----------------------------------------------------------
+
+def nonlinear(wl, backends, T, max_seconds, checks):
+    """Rows of oco's backends (``backends``, the NumPy engine first: the baseline and reference) on workload
+    ``wl``: rounds/s of its methods one after the other on one problem instance (targets.simulate_rate; a
+    fresh instance per backend, so that none finds the comparator of another's run cached), probed at
+    T = min(T, 1000) and cut so that the timed run takes about max_seconds (0: no cap), the seconds
+    extrapolated. Each row but the NumPy engine's is checked against it at min(T, CHECK_T, the rows' timed T)
+    (x_final, regret; ``checks``: T → {method: NumPy's (x, regret)}, filled on demand)."""
+    from oco.api import plan
+    from oco.problems import get_problem
+    from targets import simulate_rate
+
+    problem, methods, _ = NONLINEAR[wl]
+    inst = get_problem(problem)
+    desc = (f"{wl}: {problem} (d = {inst.d}), {', '.join(methods)}"
+            f"{' one after the other' if len(methods) > 1 else ''}, T={fmt(T, '.0e')}")
+    rows, base = [], None
+    for backend in backends:
+        tool = f"oco.simulate backend={backend}"
+        print(f"[{wl}] {tool} ...", file=sys.stderr, flush=True)
+        row = {"workload": desc, "tool": tool, "rate": None, "seconds": None, "notes": []}
+        rows.append(row)
+        try:
+            ran = {plan(inst, m, T=10, backend=backend).runner.name for m in methods}
+            if ran != {backend}:
+                row["notes"].append(f"**runs on {', '.join(sorted(ran))}**")
+            Tp = min(T, 1000)
+            projected = len(methods) * T / simulate_rate(get_problem(problem), methods, Tp, backend)
+            T_run = T
+            if max_seconds and projected > max_seconds:
+                T_run = max(Tp, round(T * max_seconds / projected))
+            rate = simulate_rate(get_problem(problem), methods, T_run, backend)
+            row["rate"], row["seconds"] = rate, len(methods) * T / rate
+            if T_run < T:
+                secs = len(methods) * T_run / rate
+                row["notes"].append(f"timed T={fmt(T_run, '.2g')} ({fmt(secs, '.2g')} s), "
+                                    "seconds extrapolated")
+            if backend == "numpy":
+                base = T_run
+                row["notes"].append("the reference and baseline")
+                continue
+            if base is None:
+                continue
+            Tc = min(T_run, base, CHECK_T)
+            if Tc not in checks:
+                checks[Tc] = {m: _final(oco.simulate(inst, m, T=Tc, backend="numpy")) for m in methods}
+            err = max(_rel(_final(oco.simulate(inst, m, T=Tc, backend=backend)), checks[Tc][m])
+                      for m in methods)
+            at = f"the NumPy engine at T={fmt(Tc, '.2g')}"
+            row["notes"].append(f"x_final, regret match {at} ({err:.0e})" if err <= TOL else  # NaN fails too
+                                f"**MISMATCH** vs {at}: {err:.1e} (tol {TOL:.0e})")
+        except Exception as e:  # noqa: BLE001 — a broken row is reported, not fatal
+            traceback.print_exc()
+            row["notes"].append(f"**ERROR** {type(e).__name__}: {e}")
+    target = NONLINEAR_TARGET.get(wl)
+    b = rows[0]["rate"] if rows and backends[0] == "numpy" else None
+    for r in rows:
+        r["ratio"] = r["rate"] / b if r["rate"] and b else None
+        if target and r["tool"].endswith("=numba"):
+            r["notes"].append(f"issue 15 target ≥ {target}× the NumPy engine")
+    return rows
+
+
+def _final(r):
+    return r.x_final, r.regret
+
+
+def _rel(got, ref):
+    """Largest |Δ|/max(|ref|, 1) over x_final and regret; NaN on both sides (a diverged configuration) is
+    equal."""
+    out = 0.0
+    for a, b in zip(got, ref):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        both = np.isnan(a) & np.isnan(b)
+        d = np.where(both, 0.0, np.abs(a - b) / np.maximum(np.abs(np.where(both, 0.0, b)), 1.0))
+        out = max(out, float(np.max(d)))  # NaN (one side only) propagates: a mismatch
+    return out
+
+
+def nonlinear_table(rows):
+    cols = ["workload", "tool", "rounds/s", "ratio to the NumPy engine", "seconds", "notes"]
+    lines = ["| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
+    for r in rows:
+        lines.append(f"| {r['workload']} | {r['tool']} | {fmt(r['rate'], '.3g')} | "
+                     f"{fmt(r['ratio'], '.3g')} | {fmt(r['seconds'], '.3g')} | {'; '.join(r['notes'])} |")
+    return "\n".join(lines)
+
+
+# ---- first use: a fresh kernel cache ---------------------------------------------------------------------
+
+FIRST_USE_CODE = """
+import sys, time
+t0 = time.perf_counter()
+import oco
+out = [time.perf_counter() - t0]
+for m in sys.argv[1:]:
+    t0 = time.perf_counter()
+    oco.simulate('reddi-online', m, T=1000, backend='numba')
+    out.append(time.perf_counter() - t0)
+print(*out)
+"""
+
+
+def first_use():
+    """Wall seconds of oco.simulate("reddi-online", METHOD, T=1000, backend="numba") in new processes on a
+    new, empty OCO_CACHE: adam first (numba's import, the shared module and adam's kernel compiled), then
+    amsgrad in the same process (its kernel only); then adam in a new process on that cache (loaded, not
+    compiled). The child processes import the oco this one runs."""
+    with tempfile.TemporaryDirectory(prefix="oco-first-use-") as tmp:
+        env = {**child_env(), "OCO_CACHE": str(Path(tmp) / "cache")}
+        env.pop("NUMBA_CACHE_DIR", None)  # numba's cache next to the kernel modules, in the fresh cache
+        runs = []
+        for methods in (["adam", "amsgrad"], ["adam"]):
+            t0 = time.perf_counter()
+            p = subprocess.run([sys.executable, "-c", FIRST_USE_CODE, *methods], capture_output=True,
+                               text=True, cwd=tmp, env=env, check=False)
+            wall = time.perf_counter() - t0
+            if p.returncode:
+                err = (p.stderr.strip().splitlines() or ["?"])[-1]
+                return f"**failed** (exit status {p.returncode}): {err}"
+            runs.append((wall, *map(float, p.stdout.split()[-len(methods) - 1:])))
+    (w1, imp1, adam1, ams1), (w2, imp2, adam2) = runs
+    lines = ["| process | step | wall s |", "|---|---|---|",
+             f"| 1st, fresh cache | `import oco` | {imp1:.3f} |",
+             f"| 1st, fresh cache | adam, first call (numba imported, shared module and adam's kernel "
+             f"compiled) | {adam1:.2f} |",
+             f"| 1st, fresh cache | amsgrad, same process (its kernel compiled) | {ams1:.2f} |",
+             f"| 1st, fresh cache | whole process | {w1:.2f} |",
+             f"| 2nd, same cache | `import oco` | {imp2:.3f} |",
+             f"| 2nd, same cache | adam (kernel loaded from the cache) | {adam2:.2f} |",
+             f"| 2nd, same cache | whole process | {w2:.2f} |"]
+    return "\n".join(lines)
+
+
+# ---- the limit row (benchmarks/limit.py) -----------------------------------------------------------------
+
+def limit_row(T, repeats=3, block=128):
+    """limit.py's minimal kernel and oco's numba grid on workload B's grid, interleaved, best of ``repeats``
+    each (the machine's load hits both alike), as ``python benchmarks/limit.py`` measures them."""
+    from limit import limit, oco_grid
+
+    _, b1, b2, _ = WORKLOADS["B"]
+    b1, b2 = b1.copy(), b2.copy()
+    threads = int(os.environ.get("OCO_NUMBA_THREADS", os.cpu_count() or 1))
+    lim, ours = [], []
+    for _ in range(repeats):
+        rate, x_lim = limit(b1, b2, T, block, threads)
+        lim.append(rate)
+        rate, x_oco = oco_grid(b1, b2, T)
+        ours.append(rate)
+    # limit()'s compilation call runs 10 rounds on the first block's state: the final x compared beyond it
+    dx = float(np.max(np.abs(x_lim[block:] - x_oco[block:]), initial=0.0))
+    share = max(ours) / max(lim)
+    cols = ["workload", "minimal kernel element-steps/s", "oco numba element-steps/s", "oco / minimal",
+            "issue 15 target", "notes"]
+    return "\n".join([
+        "| " + " | ".join(cols) + " |", "|---" * len(cols) + "|",
+        f"| B: 100×100 (β1, β2) grid, T={fmt(T, '.0e')} | {fmt(max(lim), '.2e')} | {fmt(max(ours), '.2e')} | "
+        f"{share:.0%} | ≥ {LIMIT_TARGET:.0%} | best of {repeats} each, interleaved; {threads} threads, "
+        f"blocks of {block}; final x of configurations {block + 1}… (the first block holds limit.py's "
+        f"warm-up state) differ from oco's by ≤ {dx:.0e} |"])
+
+
+def guarded(f, *args):
+    """f(*args), or the error it raised as a line of the results (the run goes on)."""
+    try:
+        return f(*args)
+    except Exception as e:  # noqa: BLE001 — a broken section is reported, not fatal
+        traceback.print_exc()
+        return f"**ERROR** {type(e).__name__}: {e}"
+
+
 def fmt(v, spec):
     return "—" if v is None else format(v, spec).replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
@@ -160,9 +344,17 @@ print(before, hwm(), time.perf_counter() - t0)
 """
 
 
+def child_env():
+    """The environment of a ``python -c`` subprocess that imports the oco this process runs (the folder above
+    it first on PYTHONPATH; not resolved, so that a symlinked source overlay stays one). Run it outside the
+    checkout: there the source folder oco/ (without oco.problems, which setup.py maps in) would come first."""
+    root = Path(os.path.abspath(oco.__file__)).parent.parent
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+
+
 def memory(backend, T):
     p = subprocess.run([sys.executable, "-c", MEMORY_CODE, backend, str(T)], capture_output=True, text=True,
-                       cwd=HERE.parent, check=False)
+                       cwd=tempfile.gettempdir(), env=child_env(), check=False)
     if p.returncode:
         err = (p.stderr.strip().splitlines() or ["?"])[-1]
         return f"peak RSS, backend={backend}, T={fmt(T, '.0e')}: **failed**: {err}"
@@ -242,9 +434,12 @@ def main(argv=None):
     ap.add_argument("--T-scale", type=float, default=None, help="multiply every T by this")
     ap.add_argument("--only", action="append", default=[], metavar="NAME",
                     help="run only rows whose 'workload:tool' contains NAME (case-insensitive; repeatable), "
-                         "e.g. 'B:', 'jax', 'oco'. The NumPy reference always runs: it is baseline and check")
+                         "e.g. 'B:', 'jax', 'oco', 'C:', 'logistic' (C, D: also their problem's name); "
+                         "'first-use' and 'limit' select those sections. The NumPy reference of a workload "
+                         "always runs: it is baseline and check")
     ap.add_argument("--max-seconds", type=float, default=120,
-                    help="oco rows projected to take longer run fewer rounds, extrapolated (0: no cap)")
+                    help="oco rows (C, D: every row) projected to take longer run fewer rounds, extrapolated "
+                         "(0: no cap)")
     ap.add_argument("--memory", action="store_true", help="also measure peak RSS of 1 config at large T")
     ap.add_argument("--memory-T", type=float, default=1e7, help="T of the memory run (scaled too)")
     ap.add_argument("--memory-backend", default=None, help=f"default: first of {MEMORY_PREFERENCE} available")
@@ -271,6 +466,31 @@ def main(argv=None):
             budget = budget * scale if isinstance(budget, (int, float)) else budget
             rows.append(bench(wl, name, prepare, budget, T, refs, a.max_seconds))
 
+    def want(*keys):
+        return not a.only or any(o.lower() in k.lower() for o in a.only for k in keys)
+
+    nl_rows = []
+    for wl, (problem, _, T0) in NONLINEAR.items():
+        backends = [b for b in oco.BACKENDS if b != "auto" and
+                    want(f"{wl}:oco.simulate backend={b}", f"{problem}:oco.simulate backend={b}")]
+        if backends:
+            backends = ["numpy", *[b for b in backends if b != "numpy"]]  # the baseline and reference first
+            nl_rows += nonlinear(wl, backends, max(1, round(T0 * scale)), a.max_seconds, {})
+    sections = []
+    if rows:
+        sections.append(("Paper-form Adam on `reddi-online`: oco's backends beside the peers (A, B)",
+                         table(rows)))
+    if nl_rows:
+        sections.append(("Non-linear problems: oco's backends (C, D)", nonlinear_table(nl_rows)))
+    if want("first-use"):
+        print("[first use] fresh kernel cache ...", file=sys.stderr, flush=True)
+        sections.append(("First use: `oco.simulate(\"reddi-online\", …, T=1000, backend=\"numba\")`, "
+                         "a fresh kernel cache (`OCO_CACHE`), new processes", guarded(first_use)))
+    if want("limit"):
+        print("[limit] minimal kernel vs oco numba ...", file=sys.stderr, flush=True)
+        sections.append(("The limit row: oco's numba kernel beside a minimal kernel (`benchmarks/limit.py`)",
+                         guarded(limit_row, max(1, round(WORKLOADS["B"][3] * scale)))))
+
     extras = [help_time()]
     if a.memory:
         backend = a.memory_backend or next(b for b in MEMORY_PREFERENCE if b in oco.BACKENDS)
@@ -279,7 +499,8 @@ def main(argv=None):
     if a.shell:
         print("[shell] oco sweep vs JAX script ...", file=sys.stderr, flush=True)
         extras.append(shell(max(1, round(WORKLOADS["B"][3] * scale))))
-    out = "\n".join([table(rows), "", *[f"- {e}" for e in extras]])
+    sections.append(("Other measurements", "\n".join(f"- {e}" for e in extras)))
+    out = "\n\n".join(f"## {title}\n\n{text}" for title, text in sections)
     print(out)
     cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
     code = code0 if code_version() == code0 else f"{code0} at start, **{code_version()} at end**"
