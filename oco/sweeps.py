@@ -158,7 +158,12 @@ def _groups(cfg: Config, shard: Shard) -> list[tuple[int, tuple, list[int]]]:
 
 
 def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None, **kw):
-    from .api import simulate
+    return _plan_rows(cfg, mi, rows, T, **kw).run(progress)
+
+
+def _plan_rows(cfg: Config, mi: int, rows: list[int], T: int, **kw):
+    """The ``oco.api.Job`` of a batch of rows of one method."""
+    from .api import plan
 
     ms = cfg.methods[mi]
     axes = list(cfg.grid)
@@ -169,8 +174,8 @@ def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None,
         values = [p[j] for p in points]
         hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
     seeds = np.asarray([cfg.seeds[si] for _, _, si in index], dtype=np.int64)
-    return simulate(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=sweep_backend(cfg, T),
-                    seed=seeds, progress=progress, **kw, **hyper)
+    return plan(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=sweep_backend(cfg, T),
+                seed=seeds, **kw, **hyper)
 
 
 def sweep_backend(cfg: Config, T: int) -> str:
@@ -196,13 +201,17 @@ def validate(cfg: Config) -> None:
             raise ConfigError(str(e)) from None
 
 
-def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None = None) -> tuple[str, dict]:
-    """The CSV lines (no header) and the checkpoint traces of one shard."""
+def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None = None,
+              before: Callable[[int, tuple], None] | None = None) -> tuple[str, dict]:
+    """The CSV lines (no header) and the checkpoint traces of one shard (``before(method index, fixed
+    values)`` is called before each batch runs)."""
     n, d = shard.stop - shard.start, cfg.problem.d
     cells: list[list | None] = [None] * n
     arrays: dict[str, np.ndarray] = {}
     has_gap = "expected_gap" in header(cfg)
-    for mi, _, rows in _groups(cfg, shard):
+    for mi, fixed, rows in _groups(cfg, shard):
+        if before is not None:
+            before(mi, fixed)
         r = _simulate_rows(cfg, mi, rows, cfg.T, progress, **cfg.checkpoint_kwargs())
         ms = cfg.methods[mi]
         ck = r.checkpoints
@@ -502,9 +511,23 @@ ShardRunner = Callable[[Config, list[Shard], Callable[[int], None] | None],
 
 def run_local(cfg: Config, pending: list[Shard], progress: Callable[[int], None] | None = None
               ) -> Iterator[tuple[Shard, tuple[str, dict]]]:
-    """The shards computed here, one after the other: (shard, ``run_shard``'s result) as each finishes."""
-    for s in pending:
-        yield s, run_shard(cfg, s, progress)
+    """The shards computed here, one after the other: (shard, ``run_shard``'s result) as each finishes. The
+    kernels of the batches the first shards hold (each method's, each value of an axis that is not batched)
+    compile ahead in parallel (``oco.backends.compile_ahead``)."""
+    from .backends import compile_ahead
+
+    jobs: dict[tuple, object] = {}  # (method, fixed values) → the Job of its first batch
+    for s in pending[:64]:
+        for mi, fixed, rows in _groups(cfg, s):
+            if (mi, fixed) not in jobs:
+                jobs[mi, fixed] = _plan_rows(cfg, mi, rows, cfg.T, **cfg.checkpoint_kwargs())
+    with compile_ahead(list(jobs.values())) as ahead:
+        def before(mi, fixed):
+            if (mi, fixed) in jobs:
+                ahead.ready(jobs.pop((mi, fixed)))
+
+        for s in pending:
+            yield s, run_shard(cfg, s, progress, before)
 
 
 def write_shard(out: Path, shard: Shard, text: str, arrays: dict, keep: np.ndarray | None = None) -> None:

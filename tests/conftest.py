@@ -6,6 +6,7 @@ import tempfile
 os.environ.setdefault("OCO_CACHE", tempfile.mkdtemp(prefix="oco-test-cache-"))
 os.environ.setdefault("NUMBA_OPT", "0")
 os.environ.setdefault("OCO_NUMBA_THREADS", "2")  # two slices even for small batches: the threaded path is tested
+os.environ.setdefault("OCO_FIGURE_PROCESSES", "1")  # figures drawn in this process, where the tests read them
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 

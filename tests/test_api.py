@@ -95,10 +95,10 @@ def interrupt_at(monkeypatch, index):
     """Make the sweep stop (as Ctrl-C does) when it reaches shard ``index``; returns a function that undoes it."""
     real = sweeps.run_shard
 
-    def flaky(cfg, shard, progress=None):
+    def flaky(cfg, shard, *rest):
         if shard.index >= index:
             raise KeyboardInterrupt
-        return real(cfg, shard, progress)
+        return real(cfg, shard, *rest)
 
     monkeypatch.setattr(sweeps, "run_shard", flaky)
     return lambda: monkeypatch.setattr(sweeps, "run_shard", real)

@@ -736,3 +736,47 @@ def test_pgf_with_latex(tmp_path):
     invoke("run", "reddi-online", "-m", "adam", "--T", "50", "--out", out, "--quiet", "--format", "pgf")
     text = (out / "overview.pgf").read_text()
     assert "\\begin{pgfpicture}" in text and (out / "overview.csv").exists()
+
+
+def test_figures_drawn_in_two_processes_are_the_files_one_process_writes(tmp_path, monkeypatch):
+    """A run folder's and a sweep folder's figures (images, csv, sidecars) drawn half in a forked child equal,
+    byte for byte, those drawn in one process; a child that fails leaves its figures to the parent."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("figures are drawn in two processes on Linux only")
+    invoke("run", "reddi-online", "-m", "adam", "-m", "amsgrad", "--T", "300", "--quiet", "--out", tmp_path / "r")
+    invoke("sweep", "reddi-online", "-m", "adam", "-m", "amsgrad", "--grid", "beta1=0,0.5,0.9", "--grid",
+           "beta2=0.9,0.99", "--T", "200", "--quiet", "--out", tmp_path / "s")
+    parent, real = os.getpid(), plots._save
+    for folder in ("r", "s"):
+        paths_one = plots.plot_folder(tmp_path / folder)  # OCO_FIGURE_PROCESSES=1 (conftest): one process
+        one = {f.name: f.read_bytes() for f in (tmp_path / folder).glob("*.*")
+               if f.suffix in (".png", ".csv", ".json") and f.name not in ("config.json", "manifest.json")}
+        for name in one:
+            if name not in ("sweep.csv", "sweep.json", "results.json"):
+                (tmp_path / folder / name).unlink()
+        monkeypatch.delenv("OCO_FIGURE_PROCESSES")
+        calls = []
+
+        def counted(*a, **k):
+            calls.append(os.getpid())
+            return real(*a, **k)
+
+        monkeypatch.setattr(plots, "_save", counted)
+        paths_two = plots.plot_folder(tmp_path / folder)
+        assert len(paths_one) >= 2 and [p.name for p in paths_two] == [p.name for p in paths_one]
+        assert len(calls) == (len(paths_one) + 1) // 2 and set(calls) == {parent}  # the rest: the child's
+        for name, content in one.items():
+            assert (tmp_path / folder / name).read_bytes() == content, name
+
+        def failing(*a, **k):  # the child fails; the parent draws its figures too
+            if os.getpid() != parent:
+                raise RuntimeError("the child fails")
+            return real(*a, **k)
+
+        monkeypatch.setattr(plots, "_save", failing)
+        assert [p.name for p in plots.plot_folder(tmp_path / folder)] == [p.name for p in paths_one]
+        monkeypatch.setattr(plots, "_save", real)
+        monkeypatch.setenv("OCO_FIGURE_PROCESSES", "1")

@@ -93,11 +93,11 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
     real = sw.run_shard
     calls = []
 
-    def flaky(cfg, shard, progress=None):
+    def flaky(cfg, shard, *rest):
         if len(calls) == 2:
             raise KeyboardInterrupt
         calls.append(shard.index)
-        return real(cfg, shard, progress)
+        return real(cfg, shard, *rest)
 
     monkeypatch.setattr(sw, "run_shard", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -111,7 +111,7 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
     cfg = make(GRID, shard_size=sw.stored_shard_size(out))
     sw.check_resume(out, cfg)
     done = []
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, p=None: done.append(s.index) or real(c, s, p))
+    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: done.append(s.index) or real(c, s, *rest))
     sw.run_sweep(cfg, out, plot=False)
     assert done == [2]  # only the unfinished shard ran
     assert (out / "sweep.csv").read_bytes() == (ref / "sweep.csv").read_bytes()
@@ -345,7 +345,7 @@ def test_shards_are_folded_and_resuming_a_finished_sweep_rewrites_the_same_files
     assert not (tmp_path / sw.SHARDS).exists()
     before = {f: (tmp_path / f).read_bytes() for f in FILES}
     ran = []
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, p=None: ran.append(s) or pytest.fail("a shard ran"))
+    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: ran.append(s) or pytest.fail("a shard ran"))
     sw.check_resume(tmp_path, cfg)
     assert sw.pending_rounds(cfg, tmp_path) == 0
     sw.run_sweep(cfg, tmp_path, plot=False)
@@ -370,7 +370,7 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
     monkeypatch.undo()
     assert sorted(p.name for p in (out / sw.SHARDS).iterdir())[0] == "shard-00001.csv"
     (out / "sweep.json").unlink()  # as if killed before it was written
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, p=None: pytest.fail("a shard ran"))
+    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: pytest.fail("a shard ran"))
     sw.run_sweep(cfg, out, plot=False)
     assert not (out / sw.SHARDS).exists()
     for f in FILES:
@@ -384,11 +384,11 @@ def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path,
     sw.run_sweep(cfg, tmp_path / "ref", plot=False, traces=traces)
     real, calls = sw.run_shard, []
 
-    def flaky(cfg, shard, progress=None):
+    def flaky(cfg, shard, *rest):
         if len(calls) == 2:
             raise KeyboardInterrupt
         calls.append(shard.index)
-        return real(cfg, shard, progress)
+        return real(cfg, shard, *rest)
 
     out = tmp_path / "out"
     monkeypatch.setattr(sw, "run_shard", flaky)
