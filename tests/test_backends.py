@@ -430,9 +430,10 @@ def test_numba_is_bit_identical_on_every_builtin_problem(problem):
 
 @pytest.mark.skipif("numba" not in BACKENDS, reason="numba not installed")
 def test_kernels_compiled_ahead_by_a_worker_process_are_the_ones_a_run_loads(tmp_path):
-    """``compile_ahead`` (at full optimisation: kernels compiled at -O0 cannot be cached): of two methods'
-    kernels, a worker process compiles the second while this one compiles the first; once ``ready`` says so
-    the second is in the disk cache before it runs, and both runs equal the NumPy engine's bit for bit."""
+    """``compile_ahead`` (at full optimisation: kernels compiled at -O0 cannot be cached): of three methods'
+    kernels, a worker process compiles the others while this one compiles the first; a user's method defined
+    in the script, which the worker cannot unpickle, falls back to this process; once ``ready`` says so the
+    worker's kernel is in the disk cache before it runs, and every run equals the NumPy engine's bit for bit."""
     import os
     import subprocess
     import sys
@@ -443,18 +444,28 @@ import numpy as np
 from oco.api import plan
 from oco.backends import compile_ahead, numba_kernel as nk
 
+import oco
+from oco.methods import Method, P, pieces
+
+
+def second(v, g, beta2):  # defined in __main__: a worker process cannot unpickle it (this process compiles it)
+    return beta2 * v + (1.0 - beta2) * abs(g)
+
+
+mine = Method("mine", "paper", P(pieces.ema, "m=d"), P(second, "v=V"), P(pieces.root, "eta"),
+              state={"m": 0.0, "v": 0.0}, hypers=oco.get_method("adam").hypers, formula="", source="")
 kw = dict(alpha=np.array([0.1, 0.5, 1.0]), seed=np.array([0, 1, 2]), backend="numba")
-jobs = [plan("stochastic-quadratic", m, 300, **kw) for m in ("adagrad", "sgd")]
+jobs = [plan("stochastic-quadratic", m, 300, **kw) for m in ("adagrad", mine, "sgd")]
+results = []
 with compile_ahead(jobs) as ahead:
     assert isinstance(ahead, nk.Ahead)
     workers = ahead.pool is not None
-    ahead.ready(jobs[0])
-    first = jobs[0].run()
-    ahead.ready(jobs[1])
-    j = jobs[1]
-    print("cached before running:", nk.cached(j.problem, j.method, j.h, j.seeds, j.x0, j.domain))
-    second = j.run()
-for job, r in zip(jobs, (first, second)):
+    for j in jobs:
+        ahead.ready(j)
+        if j.method.name == "sgd":
+            print("cached before running:", nk.cached(j.problem, j.method, j.h, j.seeds, j.x0, j.domain))
+        results.append(j.run())
+for job, r in zip(jobs, results):
     ref = plan("stochastic-quadratic", job.method, 300, **{**kw, "backend": "numpy"}).run()
     assert np.array_equal(r.x_final, ref.x_final) and np.array_equal(r.regret, ref.regret)
 print("workers:", workers)
@@ -462,6 +473,7 @@ print("workers:", workers)
     env = {**os.environ, "NUMBA_OPT": "3", "OCO_CACHE": str(tmp_path / "cache")}
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr  # the worker that cannot unpickle a job says False, it does not die
     lines = run.stdout.strip().splitlines()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert lines[-1] == f"workers: {cores >= 2}"

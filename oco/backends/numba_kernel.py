@@ -872,6 +872,20 @@ def compile_only(problem, method, h, seeds, x0, domain) -> None:
     _run(problem, method, h, seeds, 0, x0, domain, np.zeros(0, np.int64))
 
 
+def _compile_pickled(blob: bytes) -> bool:
+    """``compile_only`` in a worker process, on arguments pickled by the parent: what cannot be unpickled
+    here (a user's method loaded from a file, which a new process cannot import by name) is a False, not a
+    worker that dies and breaks the pool."""
+    import pickle
+
+    try:
+        args = pickle.loads(blob)
+    except Exception:
+        return False
+    compile_only(*args)
+    return True
+
+
 class Ahead:
     """Kernels compiled ahead, in worker processes, while this process runs (``oco.backends.compile_ahead``).
 
@@ -915,9 +929,15 @@ class Ahead:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        import pickle
+
         self.pool = ProcessPoolExecutor(min(cores - 1, len(need) - 1), multiprocessing.get_context("spawn"))
         for job, args, _ in need[1:]:
-            self.pending[id(job)] = (args, self.pool.submit(compile_only, *args))
+            try:
+                blob = pickle.dumps(args)
+            except Exception:  # a user's piece defined in a script: this process compiles it as it runs
+                continue
+            self.pending[id(job)] = (args, self.pool.submit(_compile_pickled, blob))
 
     def ready(self, job) -> None:
         """Before ``job`` runs: its kernel is cached, or is this process's to compile."""
@@ -931,7 +951,7 @@ class Ahead:
             self._here(self.pending.pop(other)[0])
         try:
             future.result()
-        except Exception:  # the worker could not: this process compiles it as the job runs
+        except Exception:  # the worker could not (nor unpickle it: False): this process compiles it as it runs
             pass
 
     @staticmethod
