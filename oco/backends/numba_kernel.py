@@ -927,9 +927,8 @@ class Ahead:
         for _, _, source in need:
             _write(source, "oco_kernel")
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         import pickle
+        from concurrent.futures import ProcessPoolExecutor
 
         self.pool = ProcessPoolExecutor(min(cores - 1, len(need) - 1), multiprocessing.get_context("spawn"))
         for job, args, _ in need[1:]:
@@ -941,7 +940,7 @@ class Ahead:
 
     def ready(self, job) -> None:
         """Before ``job`` runs: its kernel is cached, or is this process's to compile."""
-        args, future = self.pending.pop(id(job), (None, None))
+        _, future = self.pending.pop(id(job), (None, None))
         if future is None or future.cancel():
             return
         while not future.done():  # a worker has it: meanwhile, take back a queued one and compile it here
