@@ -302,15 +302,15 @@ def run(
         cfg = config.resolve("run", **_settings(problem, method, opts, checkpoints))
         if out is not None:
             out = io.check_out_dir(out)
+        if (out is not None or not json_) and opts["plot"]:  # figures to draw: matplotlib imported meanwhile
+            from oco.plots import import_ahead
+
+            import_ahead()
         runs.validate(cfg)
     if out is None and not json_:
         with user_errors():
             io.check_writable("runs", "the default output folder")
         out = io.next_free_dir("runs", Path(cfg.problem_spec).stem if cfg.problem_file else cfg.problem_spec)
-    if out is not None and opts["plot"]:
-        from oco.plots import import_ahead
-
-        import_ahead()
     with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not opts["quiet"]) as bar:
         results = runs.execute(cfg, bar)
     figures = runs.write_folder(out, cfg, results, list(_ARGV), opts["fmt"], opts["plot"]) if out is not None else []

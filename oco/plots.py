@@ -51,12 +51,24 @@ DPI = 130
 
 
 _IMPORTING = []  # the thread import_ahead started (joined before a fork: it holds the import lock)
+_DRAWER: list = []  # the drawer process start_drawer forked, until plot_folder hands it a folder
+
+
+def _forking() -> bool:
+    """Figures may be drawn in forked processes: Linux (macOS forks badly with its system frameworks), and
+    not OCO_FIGURE_PROCESSES=1 (the test suite's setting: its tests read the Figure objects in-process)."""
+    return sys.platform.startswith("linux") and os.environ.get("OCO_FIGURE_PROCESSES") != "1"
 
 
 def import_ahead() -> None:
-    """Import matplotlib's figure, Agg and patch modules on a background thread, started before a command's
-    run: the import (~0.4 s) then overlaps the run, whose compiled kernels release the GIL as they compute.
-    A failure there is met again, and reported, where the figures are drawn."""
+    """Get matplotlib imported while a command computes, before its figures are drawn: in a forked drawer
+    process (``start_drawer``) where forking is allowed, otherwise on a background thread (the import, ~0.4 s,
+    then overlaps the run where the compiled kernels release the GIL). Call it before anything starts threads
+    (the kernels, a progress bar): it forks. A failure there is met again, and reported, where the figures
+    are drawn."""
+    if _forking() and not _DRAWER:
+        start_drawer()
+        return
     import threading
 
     def work():
@@ -72,6 +84,76 @@ def import_ahead() -> None:
     _IMPORTING.append(thread)
 
 
+def start_drawer() -> None:
+    """Fork a process that imports matplotlib now, on the other core, while this one computes, and then waits
+    for the one folder ``plot_folder`` hands it: it draws the figures there (``two_processes``: in two
+    processes) and sends back their paths. This process never imports matplotlib for them. If it never gets a
+    folder (an error, Ctrl-C), it sees its pipe close and exits; if it fails, ``plot_folder`` draws here."""
+    import atexit
+    import pickle
+
+    request_r, request_w = os.pipe()
+    reply_r, reply_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the drawer; never returns
+        code = 1
+        try:
+            os.close(request_w)
+            os.close(reply_r)
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.figure  # noqa: F401
+            import matplotlib.patches  # noqa: F401
+
+            with os.fdopen(request_r, "rb") as f:
+                request = f.read()  # until this process's end closes: a folder, or nothing
+            if request:
+                path, fmt = pickle.loads(request)
+                paths = (plot_sweep if load_config(Path(path))["kind"] == "sweep" else plot_run)(path, fmt)
+                with os.fdopen(reply_w, "wb") as f:
+                    pickle.dump(paths, f)
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(request_r)
+    os.close(reply_w)
+    _DRAWER.append((pid, request_w, reply_r))
+    atexit.register(_stop_drawer)
+
+
+def _stop_drawer() -> None:
+    """At exit, a drawer never handed a folder: close its pipes (it exits when it reads their end; not
+    waited for, so that an early exit — bad input — is not held up by its import)."""
+    while _DRAWER:
+        pid, request_w, reply_r = _DRAWER.pop()
+        for fd in (request_w, reply_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
+def _drawn_by_drawer(path: Path, fmt: str) -> list[Path] | None:
+    """The drawer's figures of ``path`` (None where there is no drawer or it failed: the caller draws)."""
+    import pickle
+
+    if not _DRAWER:
+        return None
+    pid, request_w, reply_r = _DRAWER.pop()
+    try:
+        with os.fdopen(request_w, "wb") as f:
+            pickle.dump((str(path), fmt), f)
+        with os.fdopen(reply_r, "rb") as f:
+            reply = f.read()
+        _, status = os.waitpid(pid, 0)
+        return pickle.loads(reply) if status == 0 and reply else None
+    except Exception:
+        return None
+
+
 def two_processes(items: list, work) -> list:
     """[work(item) for item in items], every other item in a forked child process: a folder's figures are
     independent, each ~0.1–0.2 s of CPU that holds the GIL, and writes its own files. The child sends its
@@ -79,7 +161,7 @@ def two_processes(items: list, work) -> list:
     its system frameworks), this process does its items itself. The files are the same either way."""
     import pickle
 
-    if len(items) < 2 or not sys.platform.startswith("linux") or os.environ.get("OCO_FIGURE_PROCESSES") == "1":
+    if len(items) < 2 or not _forking():
         return [work(item) for item in items]
     for thread in _IMPORTING:  # a fork while another thread imports would leave the child locked out
         thread.join()
@@ -1591,6 +1673,9 @@ def plot_folder(path: str | Path, fmt: str = "png") -> list[Path]:
     io.check_writable(path, "the folder")
     check_format(fmt)
     kind = load_config(path)["kind"]
+    drawn = _drawn_by_drawer(path, fmt)
+    if drawn is not None:
+        return drawn
     return plot_sweep(path, fmt) if kind == "sweep" else plot_run(path, fmt)
 
 

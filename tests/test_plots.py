@@ -780,3 +780,33 @@ def test_figures_drawn_in_two_processes_are_the_files_one_process_writes(tmp_pat
         assert [p.name for p in plots.plot_folder(tmp_path / folder)] == [p.name for p in paths_one]
         monkeypatch.setattr(plots, "_save", real)
         monkeypatch.setenv("OCO_FIGURE_PROCESSES", "1")
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "reddi-online", "-m", "adam", "-m", "amsgrad", "--T", "300"],
+    ["sweep", "reddi-online", "-m", "adam", "-m", "amsgrad", "--grid", "beta1=0,0.5,0.9", "--grid",
+     "beta2=0.9,0.99", "--T", "200"],
+])
+def test_the_drawer_process_writes_the_files_this_process_would(tmp_path, command):
+    """`oco run` / `oco sweep` as a user runs them: a drawer process forked at the start imports matplotlib and
+    draws the figures; the folder and the output are byte for byte those of a run that draws them itself."""
+    import os
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the drawer process is forked on Linux only")
+    outs = {}
+    for name, env in (("drawer", {k: v for k, v in os.environ.items() if k != "OCO_FIGURE_PROCESSES"}),
+                      ("here", {**os.environ, "OCO_FIGURE_PROCESSES": "1"})):
+        (tmp_path / name).mkdir()
+        run = subprocess.run([sys.executable, "-m", "oco", *command, "--quiet", "--out", "f"], cwd=tmp_path / name,
+                             env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
+        files = {f.name: f.read_bytes() for f in (tmp_path / name / "f").glob("*.*") if f.name != "manifest.json"}
+        outs[name] = (run.stdout, run.stderr, files)
+    assert any(n.endswith(".png") for n in outs["here"][2])
+    assert outs["drawer"][0] == outs["here"][0] and outs["drawer"][1] == outs["here"][1]
+    assert outs["drawer"][2].keys() == outs["here"][2].keys()
+    for n, content in outs["here"][2].items():
+        assert outs["drawer"][2][n] == content, n
