@@ -154,24 +154,31 @@ def _drawn_by_drawer(path: Path, fmt: str) -> list[Path] | None:
         return None
 
 
-def two_processes(items: list, work) -> list:
-    """[work(item) for item in items], every other item in a forked child process: a folder's figures are
-    independent, each ~0.1–0.2 s of CPU that holds the GIL, and writes its own files. The child sends its
-    results back through a pipe; where it fails, or fork is not to be had (not Linux: macOS forks badly with
-    its system frameworks), this process does its items itself. The files are the same either way."""
+def two_processes(items: list, work, weight=None) -> list:
+    """[work(item) for item in items], shared with a forked child process: a folder's figures are
+    independent, each ~0.1–0.25 s of CPU that holds the GIL, and writes its own files. ``weight(item)``: its
+    relative cost (default 1); the heaviest are dealt first, each to the process with less so far. The
+    child sends its results back through a pipe; where it fails, or forking is not allowed (``_forking``),
+    this process does its items itself. The files are the same either way."""
     import pickle
 
     if len(items) < 2 or not _forking():
         return [work(item) for item in items]
+    load, share = [0.0, 0.0], ([], [])  # this process's indices, the child's
+    for i in sorted(range(len(items)), key=lambda i: -(weight(items[i]) if weight else 1.0)):
+        k = int(load[1] <= load[0])  # ties to the child: this process has the pipe to read besides
+        share[k].append(i)
+        load[k] += weight(items[i]) if weight else 1.0
+    mine_i, theirs_i = sorted(share[0]), sorted(share[1])
     for thread in _IMPORTING:  # a fork while another thread imports would leave the child locked out
         thread.join()
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: items 1, 3, 5, …; never returns
+    if pid == 0:  # the child; never returns
         code = 1
         try:
             os.close(read)
-            done = [work(item) for item in items[1::2]]
+            done = [work(items[i]) for i in theirs_i]
             with os.fdopen(write, "wb") as f:
                 pickle.dump(done, f)
             code = 0
@@ -179,7 +186,7 @@ def two_processes(items: list, work) -> list:
             os._exit(code)
     os.close(write)
     try:
-        mine = [work(item) for item in items[0::2]]
+        mine = [work(items[i]) for i in mine_i]
     finally:  # also when this process's share raises: the child is waited for
         with os.fdopen(read, "rb") as f:
             data = f.read()
@@ -189,10 +196,10 @@ def two_processes(items: list, work) -> list:
     except Exception:
         theirs = None
     if theirs is None:
-        theirs = [work(item) for item in items[1::2]]
-    out = []
-    for i in range(len(items)):
-        out.append(mine[i // 2] if i % 2 == 0 else theirs[i // 2])
+        theirs = [work(items[i]) for i in theirs_i]
+    out = [None] * len(items)
+    for i, r in zip(mine_i + theirs_i, mine + theirs):
+        out[i] = r
     return out
 
 
@@ -1004,7 +1011,10 @@ def plot_run(path: str | Path, fmt: str = "png", names: list[str] | None = None)
         fig, what = run_figure(data, name)
         return _save(fig, path, name, fmt, what, data["config"], exp)
 
-    return two_processes([n for n in names if n != "gap" or stochastic], draw)
+    def panels(name):  # a figure's cost: about one panel's more than its panels (as measured)
+        return 1 + (3 if name == "overview" and stochastic else len(RUN_FIGURES[name][1]))
+
+    return two_processes([n for n in names if n != "gap" or stochastic], draw, weight=panels)
 
 
 def run_figure(data: dict, name: str) -> tuple[Figure, str]:
