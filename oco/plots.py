@@ -55,9 +55,14 @@ _DRAWER: list = []  # the drawer process start_drawer forked, until plot_folder 
 
 
 def _forking() -> bool:
-    """Figures may be drawn in forked processes: Linux (macOS forks badly with its system frameworks), and
-    not OCO_FIGURE_PROCESSES=1 (the test suite's setting: its tests read the Figure objects in-process)."""
-    return sys.platform.startswith("linux") and os.environ.get("OCO_FIGURE_PROCESSES") != "1"
+    """Figures may be drawn in forked processes: on Linux (macOS forks badly with its system frameworks), in a
+    process with no other Python thread running (a fork copies none of them, and whatever lock one holds
+    stays locked in the child: a Jupyter kernel, say, draws in its own process), and not with
+    OCO_FIGURE_PROCESSES=1 (the test suite's setting: its tests read the Figure objects in-process)."""
+    import threading
+
+    return (sys.platform.startswith("linux") and os.environ.get("OCO_FIGURE_PROCESSES") != "1"
+            and threading.active_count() == 1)
 
 
 def import_ahead() -> None:
@@ -162,6 +167,8 @@ def two_processes(items: list, work, weight=None) -> list:
     this process does its items itself. The files are the same either way."""
     import pickle
 
+    for thread in _IMPORTING:  # an import on another thread would leave the child locked out
+        thread.join()
     if len(items) < 2 or not _forking():
         return [work(item) for item in items]
     load, share = [0.0, 0.0], ([], [])  # this process's indices, the child's
@@ -170,8 +177,6 @@ def two_processes(items: list, work, weight=None) -> list:
         share[k].append(i)
         load[k] += weight(items[i]) if weight else 1.0
     mine_i, theirs_i = sorted(share[0]), sorted(share[1])
-    for thread in _IMPORTING:  # a fork while another thread imports would leave the child locked out
-        thread.join()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child; never returns
