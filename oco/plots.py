@@ -89,6 +89,40 @@ def import_ahead() -> None:
     _IMPORTING.append(thread)
 
 
+def _fork(work) -> tuple[int, int]:
+    """work() in a forked child, which sends its pickled result through a pipe and exits: (its pid, the pipe's
+    end to read, for ``_result``)."""
+    import pickle
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child; never returns
+        code = 1
+        try:
+            os.close(read)
+            result = work()
+            with os.fdopen(write, "wb") as f:
+                pickle.dump(result, f)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _result(pid: int, read: int):
+    """What the child ``_fork`` started sent, once it has exited; None where it failed or sent nothing."""
+    import pickle
+
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data) if status == 0 and data else None
+    except Exception:
+        return None
+
+
 def start_drawer() -> None:
     """Fork a process that imports matplotlib now, on the other core, while this one computes, and then waits
     for the one folder ``plot_folder`` hands it: it draws the figures there (``two_processes``: in two
@@ -98,29 +132,22 @@ def start_drawer() -> None:
     import pickle
 
     request_r, request_w = os.pipe()
-    reply_r, reply_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the drawer; never returns
-        code = 1
-        try:
-            os.close(request_w)
-            os.close(reply_r)
-            import matplotlib.backends.backend_agg  # noqa: F401
-            import matplotlib.figure  # noqa: F401
-            import matplotlib.patches  # noqa: F401
 
-            with os.fdopen(request_r, "rb") as f:
-                request = f.read()  # until this process's end closes: a folder, or nothing
-            if request:
-                path, fmt = pickle.loads(request)
-                paths = (plot_sweep if load_config(Path(path))["kind"] == "sweep" else plot_run)(path, fmt)
-                with os.fdopen(reply_w, "wb") as f:
-                    pickle.dump(paths, f)
-                code = 0
-        finally:
-            os._exit(code)
+    def draw():
+        os.close(request_w)
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+
+        with os.fdopen(request_r, "rb") as f:
+            request = f.read()  # until this process's end closes: a folder, or nothing
+        if not request:
+            return None
+        path, fmt = pickle.loads(request)
+        return (plot_sweep if load_config(Path(path))["kind"] == "sweep" else plot_run)(path, fmt)
+
+    pid, reply_r = _fork(draw)
     os.close(request_r)
-    os.close(reply_w)
     _DRAWER.append((pid, request_w, reply_r))
     atexit.register(_stop_drawer)
 
@@ -151,22 +178,17 @@ def _drawn_by_drawer(path: Path, fmt: str) -> list[Path] | None:
     try:
         with os.fdopen(request_w, "wb") as f:
             pickle.dump((str(path), fmt), f)
-        with os.fdopen(reply_r, "rb") as f:
-            reply = f.read()
-        _, status = os.waitpid(pid, 0)
-        return pickle.loads(reply) if status == 0 and reply else None
-    except Exception:
-        return None
+    except OSError:  # the drawer is gone
+        pass
+    return _result(pid, reply_r)
 
 
 def two_processes(items: list, work, weight=None) -> list:
-    """[work(item) for item in items], shared with a forked child process: a folder's figures are
+    """[work(item) for item in items], shared with a forked child process (``_fork``): a folder's figures are
     independent, each ~0.1–0.25 s of CPU that holds the GIL, and writes its own files. ``weight(item)``: its
-    relative cost (default 1); the heaviest are dealt first, each to the process with less so far. The
-    child sends its results back through a pipe; where it fails, or forking is not allowed (``_forking``),
-    this process does its items itself. The files are the same either way."""
-    import pickle
-
+    relative cost (default 1); the heaviest are dealt first, each to the process with less so far. Where the
+    child fails, or forking is not allowed (``_forking``), this process does its items itself. The files are
+    the same either way."""
     for thread in _IMPORTING:  # an import on another thread would leave the child locked out
         thread.join()
     if len(items) < 2 or not _forking():
@@ -177,29 +199,11 @@ def two_processes(items: list, work, weight=None) -> list:
         share[k].append(i)
         load[k] += weight(items[i]) if weight else 1.0
     mine_i, theirs_i = sorted(share[0]), sorted(share[1])
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child; never returns
-        code = 1
-        try:
-            os.close(read)
-            done = [work(items[i]) for i in theirs_i]
-            with os.fdopen(write, "wb") as f:
-                pickle.dump(done, f)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
+    pid, read = _fork(lambda: [work(items[i]) for i in theirs_i])
     try:
         mine = [work(items[i]) for i in mine_i]
     finally:  # also when this process's share raises: the child is waited for
-        with os.fdopen(read, "rb") as f:
-            data = f.read()
-        _, status = os.waitpid(pid, 0)
-    try:
-        theirs = pickle.loads(data) if status == 0 else None
-    except Exception:
-        theirs = None
+        theirs = _result(pid, read)
     if theirs is None:
         theirs = [work(items[i]) for i in theirs_i]
     out = [None] * len(items)
