@@ -361,16 +361,16 @@ def sweep(
     if out is None:
         fail("sweep needs --out DIR")
     on_cluster = scheduler is not None or workers is not None
+    if opts["plot"]:  # matplotlib imported meanwhile (while prepare loads numba on one core)
+        from oco.plots import import_ahead
+
+        import_ahead()
     with user_errors():
         if on_cluster:
             dist.check_options(scheduler, workers)
         cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size, traces,
                          **_settings(problem, method, opts, checkpoints))
     out = Path(out)
-    if opts["plot"]:
-        from oco.plots import import_ahead
-
-        import_ahead()
     with ExitStack() as stack:
         runner, extra = None, {}
         if on_cluster:

@@ -144,17 +144,31 @@ def _stochastic(cfg: Config) -> bool:
 
 
 def _groups(cfg: Config, shard: Shard) -> list[tuple[int, tuple, list[int]]]:
-    """The batches of a shard: (method index, values of the unbatchable axes, row indices)."""
+    """The batches of a shard: (method index, values of the unbatchable axes, row indices), in the order of
+    their first rows (a method whose axes all batch: all its rows in the shard at once)."""
     axes = list(cfg.grid)
     batchable = {(mi, a): _batchable(cfg, mi, a) for mi in range(len(cfg.methods)) for a in axes}
-    whole = {mi for mi in range(len(cfg.methods)) if all(batchable[mi, a] for a in axes)}
+    S, P = len(cfg.seeds), grid_size(cfg.grid)
     out: dict[tuple, list[int]] = {}
-    for i in range(shard.start, shard.stop):
-        mi, pi, _ = row_index(cfg, i)
-        fixed = () if mi in whole else tuple(
-            (a, io.fmt_cell(v)) for a, v in zip(axes, grid_point(cfg.grid, pi)) if not batchable[mi, a])
-        out.setdefault((mi, fixed), []).append(i)
+    for mi in range(shard.start // (P * S), (shard.stop - 1) // (P * S) + 1):  # rows are method by method
+        rows = range(max(shard.start, mi * P * S), min(shard.stop, (mi + 1) * P * S))
+        if all(batchable[mi, a] for a in axes):
+            out[mi, ()] = list(rows)
+            continue
+        for i in rows:
+            fixed = tuple((a, io.fmt_cell(v)) for a, v in zip(axes, grid_point(cfg.grid, (i // S) % P))
+                          if not batchable[mi, a])
+            out.setdefault((mi, fixed), []).append(i)
     return [(mi, fixed, rows) for (mi, fixed), rows in out.items()]
+
+
+def _axis_indices(grid: dict[str, list], points: np.ndarray) -> list[np.ndarray]:
+    """grid_point for many grid point indices at once: per axis, the index of each point's value."""
+    out = []
+    for values in reversed(list(grid.values())):  # the first axis varies slowest
+        points, at = np.divmod(points, len(values))
+        out.insert(0, at)
+    return out
 
 
 def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None, **kw):
@@ -166,14 +180,12 @@ def _plan_rows(cfg: Config, mi: int, rows: list[int], T: int, **kw):
     from .api import plan
 
     ms = cfg.methods[mi]
-    axes = list(cfg.grid)
     hyper = dict(ms.given)
-    index = [row_index(cfg, i) for i in rows]
-    points = [grid_point(cfg.grid, pi) for _, pi, _ in index]
-    for j, a in enumerate(axes):
-        values = [p[j] for p in points]
-        hyper[a] = np.asarray(values, float) if _batchable(cfg, mi, a) else values[0]
-    seeds = np.asarray([cfg.seeds[si] for _, _, si in index], dtype=np.int64)
+    r = np.asarray(rows, np.int64)
+    S, P = len(cfg.seeds), grid_size(cfg.grid)
+    for (a, values), at in zip(cfg.grid.items(), _axis_indices(cfg.grid, (r // S) % P)):
+        hyper[a] = np.asarray(values, float)[at] if _batchable(cfg, mi, a) else values[at[0]]
+    seeds = np.asarray(cfg.seeds, dtype=np.int64)[r % S]
     return plan(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=sweep_backend(cfg, T),
                 seed=seeds, **kw, **hyper)
 
@@ -242,12 +254,10 @@ def _cells(cfg: Config, ms, rows: list[int], r, has_gap: bool) -> list[tuple[str
     """The CSV cells (formatted as ``io.fmt_cell`` does) of a batch's rows, built column by column."""
     n = len(rows)
     S, P = len(cfg.seeds), grid_size(cfg.grid)
-    pi = (np.asarray(rows, np.int64) // S) % P
     cols: list[list[str]] = []
-    for values in reversed(list(cfg.grid.values())):  # grid_point, for every row at once
-        pi, at = np.divmod(pi, len(values))
+    for values, at in zip(cfg.grid.values(), _axis_indices(cfg.grid, (np.asarray(rows, np.int64) // S) % P)):
         text = [io.fmt_cell(v) for v in values]
-        cols.insert(0, [text[a] for a in at.tolist()])
+        cols.append([text[a] for a in at.tolist()])
     floats, ints = io.fmt_floats, (lambda a: list(map(str, np.asarray(a).tolist())))
     xf, xs = r.x_final, r.x_star
     cols += [[ms.name] * n, [ms.convention] * n, ints(r.seeds), floats(r.avg_regret), floats(r.regret),
