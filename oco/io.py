@@ -172,11 +172,14 @@ def csv_text(header: list[str] | None, rows: Iterable[Iterable[Any]]) -> str:
     return buf.getvalue()
 
 
-def csv_rows(rows: Iterable[Iterable[str]]) -> str:
-    """CSV text of rows whose cells are formatted already (``fmt_cell``, ``fmt_floats``)."""
+def csv_quote(cell: str) -> str:
+    """One cell as csv.writer writes it among others ("\n" line ends): as it is, unless it holds a comma, a
+    double quote or a line-break character — then csv.writer's own quoting of it."""
+    if not any(ch in cell for ch in ',"\r\n'):
+        return cell
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
+    csv.writer(buf, lineterminator="\n").writerow([cell])
+    return buf.getvalue()[:-1]
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import importlib
 import inspect
+import functools
 import itertools
 import math
 import os
@@ -122,9 +123,13 @@ def _batchable(cfg: Config, ms_index: int, axis: str) -> bool:
     """Numeric axes run as (B,) arrays; schedules, booleans and integer counts need one batch per value."""
     ms = cfg.methods[ms_index]
     check = ms.method.hypers[axis].check
-    values = cfg.grid[axis]
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    return numeric and check not in ("bool", "schedule", "beta1_schedule", "int+")
+    return _numeric(tuple(cfg.grid[axis])) and check not in ("bool", "schedule", "beta1_schedule", "int+")
+
+
+@functools.lru_cache(maxsize=64)
+def _numeric(values: tuple) -> bool:
+    """Every value of a grid axis is a number (asked once a batch: the axis can hold 10⁴ values)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def header(cfg: Config) -> list[str]:
@@ -218,7 +223,7 @@ def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None 
     """The CSV lines (no header) and the checkpoint traces of one shard (``before(method index, fixed
     values)`` is called before each batch runs)."""
     n, d = shard.stop - shard.start, cfg.problem.d
-    cells: list[list | None] = [None] * n
+    lines: list[str] = [""] * n
     arrays: dict[str, np.ndarray] = {}
     has_gap = "expected_gap" in header(cfg)
     for mi, fixed, rows in _groups(cfg, shard):
@@ -245,34 +250,43 @@ def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None 
         arrays["lr_quantiles"][:, k] = ck.lr_quantiles
         if has_gap and ck.expected_gap is not None:
             arrays["expected_gap"][:, k] = ck.expected_gap
-        for j, line in zip(k.tolist(), _cells(cfg, ms, rows, r, has_gap)):
-            cells[j] = line
-    return io.csv_rows(cells), arrays
+        for j, line in zip(k.tolist(), _lines(cfg, ms, rows, r, has_gap)):
+            lines[j] = line
+    return "".join(lines), arrays
 
 
-def _cells(cfg: Config, ms, rows: list[int], r, has_gap: bool) -> list[tuple[str, ...]]:
-    """The CSV cells (formatted as ``io.fmt_cell`` does) of a batch's rows, built column by column."""
+def _norms(D: np.ndarray) -> np.ndarray:
+    """np.linalg.norm of each row: with one column √(x·x), the very operations norm does on it (a dot of one
+    product), for all rows at once."""
+    if D.shape[1] == 1:
+        return np.sqrt(D[:, 0] * D[:, 0])
+    return np.array([np.linalg.norm(row) for row in D])
+
+
+def _lines(cfg: Config, ms, rows: list[int], r, has_gap: bool) -> list[str]:
+    """The CSV lines of a batch's rows, as csv.writer writes them with the cells ``io.fmt_cell`` formats,
+    built column by column (only text cells can need quotes: numbers, true/false and empty cells never do)."""
     n = len(rows)
     S, P = len(cfg.seeds), grid_size(cfg.grid)
     cols: list[list[str]] = []
     for values, at in zip(cfg.grid.values(), _axis_indices(cfg.grid, (np.asarray(rows, np.int64) // S) % P)):
-        text = [io.fmt_cell(v) for v in values]
+        text = [io.csv_quote(io.fmt_cell(v)) for v in values]
         cols.append([text[a] for a in at.tolist()])
     floats, ints = io.fmt_floats, (lambda a: list(map(str, np.asarray(a).tolist())))
     xf, xs = r.x_final, r.x_star
-    cols += [[ms.name] * n, [ms.convention] * n, ints(r.seeds), floats(r.avg_regret), floats(r.regret),
+    cols += [[io.csv_quote(ms.name)] * n, [io.csv_quote(ms.convention)] * n, ints(r.seeds), floats(r.avg_regret),
+             floats(r.regret),
              *(floats(xf[:, j]) for j in range(xf.shape[1])), [io.fmt_cell(b) for b in r.diverged.tolist()],
-             floats(r.best_fixed_loss), *(floats(xs[:, j]) for j in range(xs.shape[1])),
-             floats([np.linalg.norm(a - b) for a, b in zip(xf, xs)])]
+             floats(r.best_fixed_loss), *(floats(xs[:, j]) for j in range(xs.shape[1])), floats(_norms(xf - xs))]
     if has_gap:
         cols.append(floats(np.full(n, np.nan) if r.expected_gap is None else r.expected_gap))
-        cols.append(floats(np.full(n, np.nan) if r.x_opt is None else [np.linalg.norm(a - r.x_opt) for a in xf]))
+        cols.append(floats(np.full(n, np.nan) if r.x_opt is None else _norms(xf - r.x_opt)))
     cols.append(ints(r.diverged_at))
     if r.lr_observed:
         cols += [ints(r.gamma_negative_rounds), floats(r.lr_min), floats(r.lr_max)]
     else:
         cols += [[""] * n] * 3
-    return list(zip(*cols))
+    return [",".join(cells) + "\n" for cells in zip(*cols)]
 
 
 # ---------------------------------------------------------------- which rows keep their traces

@@ -559,3 +559,16 @@ def test_check_disk_refuses_a_sweep_the_disk_cannot_hold(tmp_path, monkeypatch):
     monkeypatch.setattr(sw.shutil, "disk_usage", lambda path: SimpleNamespace(free=need - 1))
     with pytest.raises(config.ConfigError, match=r"need about .* on disk under .* is free"):
         sw.check_disk(cfg, tmp_path, "thin")
+
+
+def test_csv_quote_is_csv_writers_quoting():
+    """sweep.csv's lines are joined by hand: each text cell quoted exactly as csv.writer quotes it."""
+    import csv
+    import io as _io
+
+    from oco import io
+
+    for cell in ["adam", "a,b", 'say "hi"', "line\nbreak", "", " x ", "cr\rx", "x\r\ny,", "é,ü", '"']:
+        buf = _io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(["q", cell, "z"])
+        assert f"q,{io.csv_quote(cell)},z\n" == buf.getvalue(), repr(cell)
