@@ -394,20 +394,22 @@ def run_with(
     return finish(problem, method, h, seeds, T, xp.numpy(x), domain, checkpoints, tallies.numpy(xp), traces)
 
 
-COMPARATORS_KEPT = 256  # per problem instance: one per (seed, checkpoints, domain) of its latest runs
+COMPARATORS_KEPT = 32 * 2**20  # bytes of comparators kept per problem instance (the latest runs' first)
 
 
 def hindsight(problem, seed: int, ts: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
-    """``problem.hindsight``, kept on the instance: every method of a run (and every shard of a sweep) has the
-    same comparator for a seed, and for the stochastic and real-data problems it costs as much as the run."""
+    """``problem.hindsight``, kept on the instance per (seed, checkpoints, feasible set), up to
+    COMPARATORS_KEPT bytes: every method of a run (and every shard of a sweep) has the same comparator for a
+    seed, and for the stochastic and real-data problems it costs as much as the run."""
     import pickle
 
     kept = problem.__dict__.setdefault("_hindsight_kept", {})
     key = (seed, np.asarray(ts, np.int64).tobytes(), pickle.dumps(domain))
     if key not in kept:
-        if len(kept) >= COMPARATORS_KEPT:
-            del kept[next(iter(kept))]
-        kept[key] = problem.hindsight(seed, ts, domain)
+        best, x = problem.hindsight(seed, ts, domain)
+        kept[key] = (np.asarray(best), np.asarray(x))
+        while sum(b.nbytes + v.nbytes for b, v in kept.values()) > COMPARATORS_KEPT and len(kept) > 1:
+            del kept[next(iter(kept))]  # the oldest
     best, x = kept[key]
     return best.copy(), x.copy()
 

@@ -464,3 +464,23 @@ def test_lr_quantiles_are_numpys_quantiles_also_for_one_coordinate():
         assert got.shape == (4, 50, len(LR_QUANTILES))
         np.testing.assert_array_equal(got, ref)
         assert np.array_equal(np.signbit(got), np.signbit(ref))
+
+
+def test_comparators_kept_on_the_instance_are_the_ones_computed_afresh(monkeypatch):
+    """The comparator kept on a problem instance (per seed, checkpoints and feasible set) gives every method
+    of a run the numbers a fresh instance computes; what is kept stays within COMPARATORS_KEPT bytes."""
+    from oco import engine
+    from oco.problems import get_problem
+
+    p = get_problem("stochastic-quadratic", d=4)
+    kw = dict(T=3000, seed=np.array([0, 1]), backend="numpy", checkpoints=20)
+    shared = [oco.simulate(p, m, **kw) for m in ("adam", "amsgrad")]
+    for m, r in zip(("adam", "amsgrad"), shared):
+        fresh = oco.simulate(get_problem("stochastic-quadratic", d=4), m, **kw)
+        np.testing.assert_array_equal(r.best_fixed_loss, fresh.best_fixed_loss)
+        np.testing.assert_array_equal(r.x_star, fresh.x_star)
+        np.testing.assert_array_equal(r.checkpoints.avg_regret, fresh.checkpoints.avg_regret)
+    assert len(p._hindsight_kept) == 2  # one per seed, both methods served
+    monkeypatch.setattr(engine, "COMPARATORS_KEPT", 1)
+    oco.simulate(p, "adam", T=100, backend="numpy")
+    assert len(p._hindsight_kept) == 1  # over the budget: only the newest kept
