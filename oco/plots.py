@@ -1139,8 +1139,9 @@ def sweep_cells(rows: list[dict], method: str, xname: str, xs: list, yname: str 
     xi = {_key(v): i for i, v in enumerate(xs)}
     yi = {_key(v): i for i, v in enumerate(ys)} if yname else None
     groups: dict[tuple, list] = {}
+    fixed = {k: _key(v) for k, v in fixed.items()}
     for row in rows:
-        if row["method"] != method or any(row[k] != _key(v) for k, v in fixed.items()):
+        if row["method"] != method or any(row[k] != v for k, v in fixed.items()):
             continue
         i = xi[row[xname]]
         j = yi[row[yname]] if yname else 0
