@@ -114,22 +114,9 @@ def compile_ahead(jobs):
     """A context for running several ``oco.api.Job`` one after the other: the numba kernels they need and
     the cache lacks are compiled in worker processes meanwhile (``numba_kernel.Ahead``); call
     ``ahead.ready(job)`` before each job runs. Results are the same either way: only the time changes."""
-    if not any(j.runner is not None and j.runner.name == "numba" for j in jobs):
-        return _Nothing()
-    from .numba_kernel import Ahead
+    from .numba_kernel import Ahead  # imports no numba itself: Ahead does, where a job runs on it
 
     return Ahead(jobs)
-
-
-class _Nothing:
-    def ready(self, job) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
 
 
 def choose(name: str, problem, domain, T: int, method=None, h=None, seeds=None, x0=None

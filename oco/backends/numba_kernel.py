@@ -900,12 +900,14 @@ class Ahead:
     """
 
     def __init__(self, jobs):
-        import numba
-
         self.pending: dict[int, tuple] = {}
         self.pool = None
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        if cores < 2 or numba.config.OPT == 0:
+        if cores < 2 or not any(j.runner is not None and j.runner.name == "numba" for j in jobs):
+            return
+        import numba
+
+        if numba.config.OPT == 0:
             return
         need, seen = [], set()
         for job in jobs:
