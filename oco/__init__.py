@@ -13,8 +13,36 @@ draws Results as ``oco run`` draws its figures. The names below load their modul
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import os
+import sys
 
 __version__ = "0.1.0"
+
+
+class _CheckoutLayout(importlib.abc.MetaPathFinder):
+    """The design card keeps ``problems/`` and ``cli.py`` at the top of the repository; an installed copy has
+    them as ``oco.problems`` and ``oco.cli`` (setup.py). From a source checkout (``pip install -e .``, or
+    Python started in the repository) this finder gives them the same names, and only those two."""
+
+    def __init__(self, root: str):
+        self.root = root
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "oco.cli":
+            return importlib.util.spec_from_file_location(name, os.path.join(self.root, "cli.py"))
+        if name == "oco.problems":
+            folder = os.path.join(self.root, "problems")
+            return importlib.util.spec_from_file_location(
+                name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
+        return None
+
+
+_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "problems")) and os.path.isfile(
+        os.path.join(_root, "cli.py")) and os.path.isfile(os.path.join(_root, "problems", "__init__.py")):
+    sys.meta_path.insert(0, _CheckoutLayout(_root))
 
 _EXPORTS = {
     "simulate": "oco.api",
