@@ -88,13 +88,12 @@ def _canonical(value):
         return {k: _canonical(v) for k, v in value.items() if k not in VOLATILE}
     if isinstance(value, list):
         return [_canonical(v) for v in value]
-    if isinstance(value, str) and str(Path.cwd()) in value:
-        return value.replace(str(Path.cwd()), "<cwd>")
     return value
 
 
-def _digest(path: Path) -> str:
-    data = path.read_bytes()
+def _digest(path: Path, root: Path) -> str:
+    """sha256 of the file, its paths under the record's folder written relative to it."""
+    data = path.read_bytes().replace(str(root).encode(), b"<root>")
     if path.suffix == ".json" or path.name == "stdout":
         try:
             doc = json.loads(data)
@@ -140,7 +139,7 @@ def record(out: Path) -> int:
         rel = path.relative_to(out)
         if path.is_file() and rel.parts[0] != "_inputs" and path.suffix not in (".png", ".svg", ".pdf") \
                 and path.name != "manifest.json":
-            digests[str(rel)] = _digest(path)
+            digests[str(rel)] = _digest(path, out)
     (out / "digests.json").write_text(json.dumps(digests, indent=1, sort_keys=True))
     print(f"{len(digests)} files recorded in {out / 'digests.json'}")
     return 1 if failed else 0
