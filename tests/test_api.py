@@ -1,5 +1,5 @@
 """The Python API beyond ``oco.simulate``: ``oco.sweep`` against ``oco sweep`` (the same numbers bit for bit,
-the same folder, resuming), ``Result.to_frame`` against ``Result.runs``, ``Result.plot`` against the figures
+the same folder, resuming), ``Result.to_frame`` against ``Result.runs``, ``oco.plot`` against the figures
 ``oco run`` draws, and pandas as an optional extra."""
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def test_to_frame_of_a_diverged_run_has_nan_regret():
     assert bool(df["diverged"][0]) and np.isnan(df["regret"][0])
 
 
-# ---------------------------------------------------------------- Result.plot
+# ---------------------------------------------------------------- oco.plot
 def drawn(fig) -> list[dict]:
     """What a figure shows, axes by axes: lines (label and data), bands, legend, scales and labels."""
     out = []
