@@ -302,10 +302,11 @@ def run(
         cfg = config.resolve("run", **_settings(problem, method, opts, checkpoints))
         if out is not None:
             out = io.check_out_dir(out)
+        drawer = None
         if (out is not None or not json_) and opts["plot"]:  # figures to draw: matplotlib imported meanwhile
-            from oco.plots import import_ahead
+            from oco.plots import Drawer
 
-            import_ahead()
+            drawer = Drawer.start()
         runs.validate(cfg)
     if out is None and not json_:
         with user_errors():
@@ -313,7 +314,10 @@ def run(
         out = io.next_free_dir("runs", Path(cfg.problem_spec).stem if cfg.problem_file else cfg.problem_spec)
     with ProgressBar(cfg.T * len(cfg.methods), "rounds", enabled=not opts["quiet"]) as bar:
         results = runs.execute(cfg, bar)
-    figures = runs.write_folder(out, cfg, results, list(_ARGV), opts["fmt"], opts["plot"]) if out is not None else []
+    figures = []
+    if out is not None:
+        runs.write_folder(out, cfg, results, list(_ARGV))
+        figures = drawer.plot_folder(out, opts["fmt"]) if drawer is not None else []
     if json_:
         typer.echo(io.dumps(runs.document(cfg, results), indent=None))
         return
@@ -361,10 +365,11 @@ def sweep(
     if out is None:
         fail("sweep needs --out DIR")
     on_cluster = scheduler is not None or workers is not None
+    drawer = None
     if opts["plot"]:  # matplotlib imported meanwhile (while prepare loads numba on one core)
-        from oco.plots import import_ahead
+        from oco.plots import Drawer
 
-        import_ahead()
+        drawer = Drawer.start()
     with user_errors():
         if on_cluster:
             dist.check_options(scheduler, workers)
@@ -381,11 +386,12 @@ def sweep(
                 cfg.shard_size = dist.default_shard_size(sw.n_rows(cfg), dist.threads(client))
         try:
             with ProgressBar(sw.pending_rounds(cfg, out, traces), "rounds", enabled=not opts["quiet"]) as bar:
-                path = sw.run_sweep(cfg, out, list(_ARGV), bar, opts["fmt"], opts["plot"], extra=extra,
-                                    runner=runner, traces=traces)
+                path = sw.run_sweep(cfg, out, list(_ARGV), bar, extra=extra, runner=runner, traces=traces)
         except dist.ClusterError as e:
             typer.echo(f"Error: {e}", err=True)
             raise typer.Exit(1) from None
+    if drawer is not None:
+        drawer.plot_folder(out, opts["fmt"])
     typer.echo(f"{sw.n_rows(cfg)} rows ({len(sw.shards(cfg))} shards) → {path}")
 
 

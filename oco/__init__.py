@@ -6,8 +6,8 @@
     [[0.06698092970410591]]
 
 ``oco.simulate`` runs methods on a problem, ``oco.sweep`` a grid of them (a pandas DataFrame), ``oco.plot``
-draws Results as ``oco run`` draws its figures. The names below load their modules on first use, so that ``import oco`` (and the ``oco`` command's
-``--help``) does not import NumPy.
+draws Results as ``oco run`` draws its figures. The names below load their modules on first use, so that
+``import oco`` (and the ``oco`` command's ``--help``) does not import NumPy.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "p
 
 _EXPORTS = {
     "simulate": "oco.api",
-    "sweep": "oco.sweeps",
     "check": "oco.suite",
     "BACKENDS": "oco.api",
     "get_method": "oco.methods",
@@ -63,7 +62,28 @@ _EXPORTS = {
     "Hyper": "oco.methods",
     "pieces": "oco.methods",
 }
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, "sweep"]
+
+
+def sweep(problem, methods=None, *, plot: bool = True, fmt: str = "png", **options):
+    """``oco sweep`` from Python: ``oco.sweeps.sweep(problem, methods, **options)`` — the sweep as a pandas
+    DataFrame, and with ``out=DIR`` the folder's data files — then, with ``out`` and ``plot``, the folder's
+    figures in the format ``fmt`` (``--plot/--no-plot`` and ``--format``), drawn as ``oco sweep`` draws them;
+    ``fmt`` is checked (pgf needs LaTeX) before anything is computed. The numbers never import the figures:
+    this is where the two meet, as in the command layer."""
+    from . import plots, sweeps
+
+    plots.check_format(fmt)
+    out = options.get("out")
+    drawer = plots.Drawer.start() if plot and out is not None else None  # matplotlib imported meanwhile
+    try:
+        frame = sweeps.sweep(problem, methods, **options)
+        if drawer is not None:
+            drawer.plot_folder(out, fmt)
+    finally:
+        if drawer is not None:
+            drawer.close()
+    return frame
 
 
 def __getattr__(name: str):

@@ -548,13 +548,13 @@ def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str =
         cfg = e.resolve(backend)
         with ProgressBar(sweeps.pending_rounds(cfg, out), e.name, enabled=not quiet) as bar:
             # the analysis reads every row's trace
-            sweeps.run_sweep(cfg, out, command, bar, fmt, plot=False, extra=extra,
+            sweeps.run_sweep(cfg, out, command, bar, extra=extra,
                              traces="all" if e.analyze else None)
     else:
         cfg = e.resolve(backend)
         with ProgressBar(cfg.T * len(cfg.methods), e.name, enabled=not quiet) as bar:
             results = runs.execute(cfg, bar)
-        runs.write_folder(out, cfg, results, command, fmt, plot=False, extra=extra)
+        runs.write_folder(out, cfg, results, command, extra=extra)
     if not e.parts:
         analysis = e.analyze(e, out) if e.analyze else {}
         if analysis:

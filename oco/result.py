@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     import pandas
-    from matplotlib.figure import Figure
 
     from .bounds import Evaluation
 
@@ -186,19 +184,3 @@ class Result:
             elif key != "params":
                 row[key] = value
         return row
-
-    def plot(self, kind: str = "overview", others: Sequence[Result] = ()) -> Figure:
-        """The run figure ``kind`` ("overview", "regret", "iterate", "lr" or "gap", as in
-        ``oco.plots.RUN_FIGURES``) as a matplotlib Figure, drawn by the code that draws ``oco run``'s figures;
-        ``others``: Results of other methods on the same problem and T, drawn in the same figure (one line or
-        median band per Result, as ``oco run`` draws its methods). Save it with ``fig.savefig(path)``.
-
-        >>> import oco
-        >>> r = oco.simulate("reddi-online", "adam", T=50)
-        >>> fig = r.plot("regret", others=[oco.simulate("reddi-online", "amsgrad", T=50)])
-        >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
-        ['adam', 'amsgrad']
-        """
-        from .plots import plot_results
-
-        return plot_results([self, *others], kind)

@@ -93,8 +93,8 @@ def traces(r: Result) -> dict[str, np.ndarray]:
 
 
 def write_folder(out: str | Path, cfg: Config, results: list[Result], command: list[str] | None,
-                 fmt: str = "png", plot: bool = True, extra: dict | None = None) -> list[Path]:
-    """Write config, manifest, results, traces and (with ``plot``) the figures; returns the figures."""
+                 extra: dict | None = None) -> None:
+    """Write config, manifest, results and traces: the files the figures are drawn from (``oco.plots``)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     io.write_json(out / "config.json", cfg.to_dict())
@@ -102,11 +102,6 @@ def write_folder(out: str | Path, cfg: Config, results: list[Result], command: l
     io.write_json(out / "results.json", document(cfg, results))
     for ms, r in zip(cfg.methods, results):
         io.write_npz(out / "traces" / f"{ms.stem}.npz", traces(r))
-    if not plot:
-        return []
-    from .plots import plot_folder
-
-    return plot_folder(out, fmt)
 
 
 def summary_table(cfg: Config, results: list[Result]) -> str:

@@ -21,7 +21,6 @@ written as it finishes and sweep.csv is assembled in shard order, so the files a
 from __future__ import annotations
 
 import csv
-import importlib
 import inspect
 import functools
 import itertools
@@ -29,7 +28,6 @@ import math
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import StringIO
@@ -564,7 +562,7 @@ def write_shard(out: Path, shard: Shard, text: str, arrays: dict, keep: np.ndarr
 
 
 def run_sweep(cfg: Config, out: str | Path, command: list[str] | None = None,
-              progress: Callable[[int], None] | None = None, fmt: str = "png", plot: bool = True,
+              progress: Callable[[int], None] | None = None,
               extra: dict | None = None, runner: ShardRunner | None = None,
               traces: str | None = None) -> Path:
     """Run (or finish) a sweep into ``out``; returns the path of sweep.csv. Call ``check_resume`` first.
@@ -589,12 +587,9 @@ def run_sweep(cfg: Config, out: str | Path, command: list[str] | None = None,
         if (out / SHARDS / f"{s.stem}.csv").exists():
             print(f"oco: {out / SHARDS / s.stem}: {shard_damage(cfg, out, s, keep)}; computing it again",
                   file=sys.stderr)
-    for i, (s, (text, arrays)) in enumerate((runner or run_local)(cfg, pending, progress)):
+    for s, (text, arrays) in (runner or run_local)(cfg, pending, progress):
         write_shard(out, s, text, arrays, keep)
-        if plot and i == 0 and len(pending) > 1:
-            # matplotlib's import (~0.4 s) overlaps the other shards' compiled kernels, which release the GIL
-            threading.Thread(target=importlib.import_module, args=("matplotlib.figure",), daemon=True).start()
-    return finish(cfg, out, fmt, plot, traces, whole)
+    return finish(cfg, out, traces, whole)
 
 
 def csv_text(cfg: Config, shard_texts: Iterable[str]) -> str:
@@ -602,11 +597,10 @@ def csv_text(cfg: Config, shard_texts: Iterable[str]) -> str:
     return io.csv_text(header(cfg), []) + "".join(shard_texts)
 
 
-def finish(cfg: Config, out: Path, fmt: str = "png", plot: bool = True, traces: str | None = None,
-           whole: Assembled | None = None) -> Path:
+def finish(cfg: Config, out: Path, traces: str | None = None, whole: Assembled | None = None) -> Path:
     """Assemble sweep.csv, traces.npz (the rows ``traces`` keeps), summary.csv (two seeds or more) and
-    sweep.json from the shards, or from the sweep already assembled (``whole``), remove the shards, then draw
-    the figures. Each file is written atomically, the shards removed only once all are written."""
+    sweep.json from the shards, or from the sweep already assembled (``whole``), remove the shards. Each
+    file is written atomically, the shards removed only once all are written."""
     out = Path(out)
     traces = traces_mode(out, traces)
     keep = kept_rows(cfg, traces)
@@ -638,10 +632,6 @@ def finish(cfg: Config, out: Path, fmt: str = "png", plot: bool = True, traces: 
     io.write_json(out / "sweep.json", sidecar(cfg, traces, keep, groups))
     if (out / SHARDS).is_dir():
         shutil.rmtree(out / SHARDS)
-    if plot:
-        from .plots import plot_folder
-
-        plot_folder(out, fmt)
     return out / "sweep.csv"
 
 
@@ -895,8 +885,6 @@ def sweep(
     checkpoint_every: int | None = None,
     shard_size: int | None = None,
     traces: str | None = None,
-    plot: bool = True,
-    fmt: str = "png",
     progress: Callable[[int], None] | None = None,
     **hyperparameters: Any,
 ) -> pandas.DataFrame:
@@ -907,12 +895,11 @@ def sweep(
     ``"name:convention"`` or a list of them (default: adam and amsgrad), ``convention`` is ``--preset``,
     ``problem_params`` is ``--param``, the other keywords are hyperparameters (``--alpha``, ``--set``), and a
     grid axis is a list of values or a spec string (``"0.9,0.99"``, ``"0:0.99:5"``). With ``out=DIR`` it
-    writes the sweep folder ``oco sweep --out DIR`` writes (config.json, manifest.json, sweep.csv, traces,
-    heat maps unless ``plot=False``) and ``resume=True`` finishes an interrupted one; without ``out`` nothing
-    is written. ``shard_size``, ``traces``, ``plot`` and ``fmt`` are ``--shard-size``, ``--traces`` (thin, all
-    or none: which checkpoint traces traces.npz keeps, see ``kept_rows``), ``--plot/--no-plot`` and
-    ``--format``; with ``seeds`` ≥ 2 the folder also holds summary.csv (``summarize`` gives it from the
-    DataFrame too); ``progress`` is called with the rounds done, as by ``oco.simulate``. Bad arguments raise a
+    writes the data files of the sweep folder ``oco sweep --out DIR`` writes (config.json, manifest.json,
+    sweep.csv, traces; ``oco.sweep`` draws its heat maps too) and ``resume=True`` finishes an interrupted one;
+    without ``out`` nothing is written. ``shard_size`` and ``traces`` are ``--shard-size`` and ``--traces``
+    (thin, all or none: which checkpoint traces traces.npz keeps, see ``kept_rows``); with ``seeds`` ≥ 2 the
+    folder also holds summary.csv (``summarize`` gives it from the DataFrame too); ``progress`` is called with the rounds done, as by ``oco.simulate``. Bad arguments raise a
     ValueError with one line naming the problem (and, as on the command line, the option), before anything
     is computed or written. Needs pandas.
 
@@ -928,9 +915,6 @@ def sweep(
     """
     call = dict(locals())
     pd = require_pandas("oco.sweep")
-    from .plots import check_format
-
-    check_format(fmt)  # also pgf without LaTeX: refused before anything is computed
     if resume and out is None:
         raise ConfigError("resume=True needs out=DIR, the folder of the sweep to finish")
     if not isinstance(problem, (str, os.PathLike)):
@@ -945,7 +929,7 @@ def sweep(
     if out is None:
         text = csv_text(cfg, (text for _, (text, _) in run_local(cfg, shards(cfg), progress)))
     else:
-        path = run_sweep(cfg, out, _call_line(call), progress, fmt, plot, traces=traces)
+        path = run_sweep(cfg, out, _call_line(call), progress, traces=traces)
         text = path.read_text(encoding="utf-8")
     return _frame(pd, text)
 

@@ -1,6 +1,6 @@
 """Zhang, Chen, Shi, Sun & Luo, "Adam Can Converge Without Any Modification On Update Rules" (NeurIPS 2022,
-arXiv 2208.09632): where Adam diverges on their counterexample, in closed form, and the overlays that draw it on
-the (β1, 1 − β2) heat maps of ``oco reproduce zhang-n10`` / ``zhang-n50``.
+arXiv 2208.09632): where Adam diverges on their counterexample, in closed form (``oco.plots.zhang`` draws it on
+the (β1, 1 − β2) heat maps of ``oco reproduce zhang-n10`` / ``zhang-n50``).
 
 The counterexample (``zhang-divergence``; the text of eq. (2.5) in Zhang's thesis, which restates the paper's):
 f = (1/n) Σ_{i<n} f_i with f_i = w_i·h, h(x) = x for x ≥ −1 and ½(x + 2)² − 3/2 below, w_0 = 1 + (n − 1)a,
@@ -114,20 +114,7 @@ def running_away(x_final, x_early, x1: float, x_star: float) -> np.ndarray:
     return (d_final > abs(x1 - x_star)) & (d_final > d_early)
 
 
-# ---------------------------------------------------------------- overlays on the heat maps
-# ``oco.plots.heatmap_axes`` takes overlays as functions (xaxis, yaxis) → Curves and Regions given in the grid's
-# own values (β1, β2); it maps them to its axes (β1 linear, 1 − β2 log) itself.
-REGION_STYLE = {"facecolor": "none", "edgecolor": "deepskyblue", "hatch": "\\\\", "lw": 2.0}
-RUNNING_AWAY_STYLE = {"facecolor": "none", "edgecolor": "0.1", "hatch": "xx", "lw": 0.0}  # on bright cells
-
-
-def _beta_axes(xaxis, yaxis):
-    """(β1 axis, β2 axis, swapped) of a β1 × β2 heat map, or None for other axes."""
-    if {xaxis.name, yaxis.name} != {"beta1", "beta2"} or "category" in (xaxis.scale, yaxis.scale):
-        return None
-    return (xaxis, yaxis, False) if xaxis.name == "beta1" else (yaxis, xaxis, True)
-
-
+# ---------------------------------------------------------------- the region {D < 0} as polygons
 def region_polygons(n: int, a: float | None, beta1: np.ndarray, beta2: np.ndarray) -> list[np.ndarray]:
     """The polygons of {D < 0} (``divergence_region``) on the grid beta1 × beta2 (increasing values), each an
     (k, 2) array of (β1, β2) vertices: the filled contour of D at level 0 (contourpy, which matplotlib uses)."""
@@ -142,54 +129,3 @@ def region_polygons(n: int, a: float | None, beta1: np.ndarray, beta2: np.ndarra
     for pts, offs in zip(points, offsets):
         polys += [pts[i:j] for i, j in zip(offs[:-1], offs[1:]) if j - i >= 3]
     return polys
-
-
-def region_overlay(n: int, a: float | None = None):
-    """An overlay (xaxis, yaxis) → Regions: ``divergence_region`` for this n and a, sampled as the heat map
-    draws its axes (512 values along each, edge to edge), labelled with its formula's name."""
-    from .plots import Region
-
-    def overlay(xaxis, yaxis):
-        axes = _beta_axes(xaxis, yaxis)
-        if axes is None:
-            return []
-        b1a, b2a, swapped = axes
-        b1 = np.unique(np.clip(b1a.sample(), 0.0, 1.0 - 1e-12))
-        b2 = np.unique(np.clip(b2a.sample(), 0.0, 1.0 - 1e-12))
-        out = []
-        for k, poly in enumerate(region_polygons(n, a, b1, b2)):
-            xy = (poly[:, 1], poly[:, 0]) if swapped else (poly[:, 0], poly[:, 1])
-            out.append(Region(*xy, label="D < 0 (closed form)" if k == 0 else None,
-                              style=REGION_STYLE))
-        return out
-
-    return overlay
-
-
-def running_away_overlay(cells):
-    """An overlay (xaxis, yaxis) → Regions hatching the heat map's cells at the grid values ``cells`` (pairs
-    (β1, β2) of the runs that ran away, ``running_away``): one rectangle per run of neighbouring cells in a row,
-    on the heat map's own cell edges."""
-    from .plots import Region
-
-    keys = {(float(b1), float(b2)) for b1, b2 in cells}
-
-    def overlay(xaxis, yaxis):
-        axes = _beta_axes(xaxis, yaxis)
-        if axes is None or not keys:
-            return []
-        b1a, b2a, swapped = axes
-        b1v, b2v = np.asarray(b1a.values, float), np.asarray(b2a.values, float)
-        e1, e2 = b1a.value_of(b1a.edges()), b2a.value_of(b2a.edges())
-        hit = np.array([[(v1, v2) in keys for v1 in b1v] for v2 in b2v])
-        out = []
-        for j in range(len(b2v)):
-            d = np.diff(np.concatenate([[0], hit[j].astype(np.int8), [0]]))
-            for i0, i1 in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1):
-                x = [e1[i0], e1[i1 + 1], e1[i1 + 1], e1[i0]]
-                y = [e2[j], e2[j], e2[j + 1], e2[j + 1]]
-                label = "runs away" if not out else None
-                out.append(Region(*((y, x) if swapped else (x, y)), label=label, style=RUNNING_AWAY_STYLE))
-        return out
-
-    return overlay

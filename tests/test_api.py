@@ -1,11 +1,12 @@
 """The Python API beyond ``oco.simulate``: ``oco.sweep`` against ``oco sweep`` (the same numbers bit for bit,
-the same folder, resuming), ``Result.to_frame`` against ``Result.runs``, ``Result.plot`` against the figures
+the same folder, resuming), ``Result.to_frame`` against ``Result.runs``, ``oco.plot`` against the figures
 ``oco run`` draws, and pandas as an optional extra."""
 
 from __future__ import annotations
 
 import csv
 import importlib.util
+import inspect
 import json
 import re
 import sys
@@ -44,7 +45,10 @@ def frame_csv(df) -> str:
 
 # ---------------------------------------------------------------- oco.sweep
 def test_sweep_is_exported():
-    assert oco.sweep is sweeps.sweep
+    """oco.sweep is sweeps.sweep's numbers with the folder's figures on top: the numbers never draw."""
+    assert "sweep" in oco.__all__ and "sweep" in dir(oco)
+    assert not {"plot", "fmt"} & set(inspect.signature(sweeps.sweep).parameters)
+    assert {"plot", "fmt"} <= set(inspect.signature(oco.sweep).parameters)
 
 
 @needs_pandas
@@ -198,7 +202,7 @@ def test_to_frame_of_a_diverged_run_has_nan_regret():
     assert bool(df["diverged"][0]) and np.isnan(df["regret"][0])
 
 
-# ---------------------------------------------------------------- Result.plot
+# ---------------------------------------------------------------- oco.plot
 def drawn(fig) -> list[dict]:
     """What a figure shows, axes by axes: lines (label and data), bands, legend, scales and labels."""
     out = []
@@ -231,7 +235,11 @@ def assert_same_drawing(a, b) -> None:
 def cli_figures(monkeypatch, folder) -> dict:
     """The figures plot_run draws for a run folder, by name, caught before they are saved."""
     caught = {}
-    monkeypatch.setattr(plots, "_save", lambda fig, folder, name, *rest: caught.setdefault(name, fig))
+
+    def catch(fig, folder, name, *rest):
+        return caught.setdefault(name, fig)
+
+    monkeypatch.setattr(plots.run, "save_folder_figure", catch)  # where the run figures find it
     plots.plot_folder(folder)
     return caught
 
@@ -247,20 +255,20 @@ def test_plot_draws_the_cli_figure(problem, kinds, tmp_path, monkeypatch):
                      for m in ("adam", "amsgrad"))
     cli = cli_figures(monkeypatch, out)
     for kind in kinds:
-        assert_same_drawing(drawn(adam.plot(kind, others=[amsgrad])), drawn(cli[kind]))
+        assert_same_drawing(drawn(oco.plot([adam, amsgrad], kind)), drawn(cli[kind]))
 
 
 def test_plot_of_several_conventions_and_bad_kinds():
     paper = oco.simulate("sparse-gradients", "adam", T=40)
     torch = oco.simulate("sparse-gradients", "adam", T=40, convention="torch")
-    fig = paper.plot("lr", others=[torch])
+    fig = oco.plot([paper, torch], "lr")
     assert len(fig.axes) == 2 and fig.axes[1].get_lines()[0].get_label() == "adam (torch): median coordinate"
     with pytest.raises(ValueError, match="unknown figure 'heat'"):
-        paper.plot("heat")
+        oco.plot(paper, "heat")
     with pytest.raises(ValueError, match="needs a stochastic problem"):
-        oco.simulate("reddi-online", "adam", T=10).plot("gap")
+        oco.plot(oco.simulate("reddi-online", "adam", T=10), "gap")
     with pytest.raises(ValueError, match="share the problem"):
-        paper.plot("regret", others=[oco.simulate("sparse-gradients", "adam", T=41)])
+        oco.plot([paper, oco.simulate("sparse-gradients", "adam", T=41)], "regret")
 
 
 # ---------------------------------------------------------------- pandas is optional

@@ -281,7 +281,7 @@ def test_show_states_formula_source_and_conditions():
 def test_the_regret_figure_draws_the_bound_dashed():
     r = oco.simulate("reddi-online", "amsgrad", T=300)
     others = [oco.simulate("reddi-online", "adam", T=300)]
-    ax = r.plot("regret", others=others).axes[0]
+    ax = oco.plot([r, *others], "regret").axes[0]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     bound = lines["amsgrad: regret bound / t"]
     assert bound.get_linestyle() == "--" and "adam: regret bound / t" not in lines

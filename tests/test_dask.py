@@ -62,8 +62,8 @@ def same_files(a, b):
 # ---------------------------------------------------------------- the library path
 def test_cluster_sweep_is_identical_to_local(tmp_path, client):
     cfg = make()
-    sw.run_sweep(cfg, tmp_path / "local", plot=False)
-    sw.run_sweep(cfg, tmp_path / "dask", plot=False, runner=dist.runner(client))
+    sw.run_sweep(cfg, tmp_path / "local")
+    sw.run_sweep(cfg, tmp_path / "dask", runner=dist.runner(client))
     assert len(sw.shards(cfg)) == 5  # 24 rows in shards of 5: several in flight at once, finishing in any order
     same_files(tmp_path / "local", tmp_path / "dask")
     assert not list((tmp_path / "dask").rglob(".tmp-*"))
@@ -73,15 +73,15 @@ def test_unbatchable_axes_and_backend_on_cluster(tmp_path, client):
     """Schedules (one batch per value) and the sweep's backend travel with the configuration."""
     cfg = make({"schedule": ["const", "sqrt"], "alpha": [0.01, 0.1]}, methods=("adam",), seeds=1, shard_size=3,
                problem="reddi-online", backend=BACKEND)
-    sw.run_sweep(cfg, tmp_path / "local", plot=False)
-    sw.run_sweep(cfg, tmp_path / "dask", plot=False, runner=dist.runner(client))
+    sw.run_sweep(cfg, tmp_path / "local")
+    sw.run_sweep(cfg, tmp_path / "dask", runner=dist.runner(client))
     same_files(tmp_path / "local", tmp_path / "dask")
 
 
 def test_resume_crosses_local_and_cluster(tmp_path, client, monkeypatch):
     """Half a sweep here, the rest on the cluster (and the other way round): the same files as one run."""
     ref = tmp_path / "ref"
-    sw.run_sweep(make(), ref, plot=False)
+    sw.run_sweep(make(), ref)
 
     def interrupted(runner, after):
         def run(cfg, pending, progress=None):
@@ -102,20 +102,20 @@ def test_resume_crosses_local_and_cluster(tmp_path, client, monkeypatch):
     # local first, then the cluster
     a = tmp_path / "a"
     with pytest.raises(KeyboardInterrupt):
-        sw.run_sweep(make(), a, plot=False, runner=interrupted(sw.run_local, 2))
+        sw.run_sweep(make(), a, runner=interrupted(sw.run_local, 2))
     cfg = make(shard_size=sw.stored_shard_size(a))
     sw.check_resume(a, cfg)
-    sw.run_sweep(cfg, a, plot=False, runner=recording(dist.runner(client)))
+    sw.run_sweep(cfg, a, runner=recording(dist.runner(client)))
     assert seen == [[2, 3, 4]]  # only the unfinished shards went to the cluster
     same_files(ref, a)
 
     # the cluster first (interrupted while shards are in flight), then here
     b = tmp_path / "b"
     with pytest.raises(KeyboardInterrupt):
-        sw.run_sweep(make(), b, plot=False, runner=interrupted(dist.runner(client), 1))
+        sw.run_sweep(make(), b, runner=interrupted(dist.runner(client), 1))
     done = sorted(p.name for p in (b / "shards").glob("*.csv"))
     assert len(done) == 1 and not (b / "sweep.csv").exists()
-    sw.run_sweep(make(), b, plot=False, runner=recording(sw.run_local))
+    sw.run_sweep(make(), b, runner=recording(sw.run_local))
     assert len(seen[1]) == 4
     same_files(ref, b)
     assert len(io.read_json(b / "manifest.json")["invocations"]) == 2
@@ -132,7 +132,7 @@ def test_worker_killed_mid_shard(tmp_path, dd):
     (the nanny restarts the dead one) and the sweep completes, identical to the local one."""
     cfg = make({"beta1": [0.0, 0.3, 0.6, 0.9], "beta2": [0.9, 0.99, 0.999]}, methods=("adam",), T=3000, seeds=8,
                shard_size=12, problem="reddi-online")  # 96 rows, 8 shards of ~0.3 s
-    sw.run_sweep(cfg, tmp_path / "local", plot=False)
+    sw.run_sweep(cfg, tmp_path / "local")
     killed = []
     with local_cluster(dd) as cluster, dd.Client(cluster, set_as_default=False) as client:
         inner = dist.runner(client)
@@ -149,7 +149,7 @@ def test_worker_killed_mid_shard(tmp_path, dd):
                                 break
                 yield item
 
-        sw.run_sweep(cfg, tmp_path / "dask", plot=False, runner=killing)
+        sw.run_sweep(cfg, tmp_path / "dask", runner=killing)
         assert killed, "no worker was computing a shard"
         addr, _, keys = killed[0]
         assert keys[0].startswith("oco-shard-")

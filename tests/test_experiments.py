@@ -12,6 +12,7 @@ import pytest
 
 import oco
 from oco import experiments, zhang
+from oco.plots import zhang as zhang_overlays
 
 
 # ---------------------------------------------------------------- the closed form
@@ -88,14 +89,14 @@ def test_running_away_overlay_sits_on_the_heat_map_cells():
     grid = experiments.beta_grid(6, 3.0)
     xa, ya = grid_axis("beta1", grid["beta1"]), grid_axis("beta2", grid["beta2"])
     b1, b2 = grid["beta1"], grid["beta2"]
-    regions = zhang.running_away_overlay([(b1[1], b2[2]), (b1[2], b2[2]), (b1[4], b2[0])])(xa, ya)
+    regions = zhang_overlays.running_away_overlay([(b1[1], b2[2]), (b1[2], b2[2]), (b1[4], b2[0])])(xa, ya)
     e1, e2 = xa.value_of(xa.edges()), ya.value_of(ya.edges())
     got = sorted((min(r.x), max(r.x), min(r.y), max(r.y)) for r in regions)
     want = sorted([(e1[1], e1[3], *sorted((e2[2], e2[3]))), (e1[4], e1[5], *sorted((e2[0], e2[1])))])
     np.testing.assert_allclose(got, want)
     assert sum(r.label is not None for r in regions) == 1
-    assert zhang.running_away_overlay([])(xa, ya) == []
-    assert zhang.region_overlay(10)(grid_axis("alpha", [0.1, 1.0]), ya) == []  # not a β1 × β2 map
+    assert zhang_overlays.running_away_overlay([])(xa, ya) == []
+    assert zhang_overlays.region_overlay(10)(grid_axis("alpha", [0.1, 1.0]), ya) == []  # not a β1 × β2 map
 
 
 def test_region_overlay_follows_the_closed_form():
@@ -106,7 +107,7 @@ def test_region_overlay_follows_the_closed_form():
 
     grid = experiments.beta_grid(20, 3.0)
     xa, ya = grid_axis("beta1", grid["beta1"]), grid_axis("beta2", grid["beta2"])
-    regions = zhang.region_overlay(10)(xa, ya)
+    regions = zhang_overlays.region_overlay(10)(xa, ya)
     assert regions and regions[0].label == "D < 0 (closed form)"
     poly = MPath(np.column_stack([regions[0].x, regions[0].y]))
     lo = ya.extent()[0]  # the map starts half a cell below its first β2

@@ -99,7 +99,6 @@ def test_no_import_circle():
     assert cycles(graph()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: the circles are being taken apart")
 def test_nothing_below_imports_plots():
     g = graph()
     # the top: the command layer, the papers' experiments (numbers and their figures), oco.plot's lazy export

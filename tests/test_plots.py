@@ -27,6 +27,7 @@ from matplotlib.transforms import Bbox
 from typer.testing import CliRunner
 
 from oco import cli, experiments, io, plots
+from oco.plots import layout, ticks
 
 runner = CliRunner()
 
@@ -64,7 +65,8 @@ def saved(monkeypatch) -> dict:
         figures[Path(target)] = fig
         return target
 
-    monkeypatch.setattr(plots, "save_figure", keep)
+    monkeypatch.setattr(plots, "save_figure", keep)  # where oco.cli and oco.experiments find it
+    monkeypatch.setattr(plots.sidecars, "save_figure", keep)  # where a folder's figures are saved
     return figures
 
 
@@ -338,7 +340,7 @@ def test_run_figures_are_laid_out(tmp_path, saved):
     ("0.25", "0.25"),
 ])
 def test_plain_log_labels(label, plain):
-    assert plots.plain_label(label) == plain
+    assert ticks.plain_label(label) == plain
 
 
 def test_plain_ticks_are_matplotlibs_ticks():
@@ -360,11 +362,11 @@ def test_plain_ticks_are_matplotlibs_ticks():
         for ax in axes:
             ax.set_yscale(scale)
             ax.set_ylim(*lim)
-        plots.plain_ticks(axes[1])
+        ticks.plain_ticks(axes[1])
         fig.draw_without_rendering()
         major = in_view(axes[0].yaxis, "major")
-        assert in_view(axes[1].yaxis, "major") == [(v, plots.plain_label(s)) for v, s in major]
-        want = [(v, plots.plain_label(s)) for v, s in in_view(axes[0].yaxis, "minor")]
+        assert in_view(axes[1].yaxis, "major") == [(v, ticks.plain_label(s)) for v, s in major]
+        want = [(v, ticks.plain_label(s)) for v, s in in_view(axes[0].yaxis, "minor")]
         marks = [a for a in fig.artists if getattr(a, "axis_name", None) == "y"]
         if marks:  # unlabelled minor ticks: the marks, where matplotlib puts its minor ticks
             converted += 1
@@ -526,7 +528,7 @@ def test_heat_map_axes_are_numeric_and_the_curve_crosses_the_right_cells():
     b2 = [0.5, 0.81, 0.9, 0.9801, 0.999, 0.9999]  # in [1/2, 1), 1 − β2 over 3.7 decades: log of 1 − β2
     Z = np.arange(36.0).reshape(6, 6) + 1
     none = np.zeros((6, 6), bool)
-    fig, (ax,) = plots._figure(1)
+    fig, (ax,) = layout.figure_row(1)
     plots.heatmap_axes(ax, Z, none, none, b1, b2, "beta1", "beta2", "R_T/T")
     fig.draw_without_rendering()
     assert (ax.get_xscale(), ax.get_yscale(), ax.yaxis_inverted()) == ("linear", "log", True)
@@ -586,7 +588,7 @@ def test_overlays_in_grid_values(tmp_path):
         assert (xaxis.name, yaxis.name, yaxis.scale) == ("beta1", "beta2", "log1m")
         return [plots.Curve([0.0, 0.9], [0.99, 0.99], label="β2 = 0.99")]
 
-    fig, (ax,) = plots._figure(1)
+    fig, (ax,) = layout.figure_row(1)
     Z = np.ones((3, 3))
     none = np.zeros((3, 3), bool)
     plots.heatmap_axes(ax, Z, none, none, [0.0, 0.5, 0.9], [0.9, 0.99, 0.999], "beta1", "beta2", "R_T/T",
@@ -623,9 +625,10 @@ def test_experiment_names_its_overlays(tmp_path, monkeypatch, saved):
 def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
     """oco plot DIR draws the overlays experiment.json names from the folder's own files — Zhang et al.'s
     region D < 0 for the problem's n and a, and the cells analysis.json says ran away — exactly as the
-    functions of oco.zhang draw them, and copies the experiment's settings into every sidecar
+    functions of oco.plots.zhang draw them, and copies the experiment's settings into every sidecar
     (paper_settings)."""
     from oco import zhang
+    from oco.plots import zhang as zhang_overlays
 
     out = tmp_path / "z"
     invoke("sweep", "zhang-divergence", "-m", "adam", "--param", "n=10", "--grid", "beta1=0,0.3,0.6,0.9",
@@ -651,10 +654,10 @@ def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
         return 1 + int(np.sum(np.diff(v) > height))
 
     assert lines([(b.y0 + b.y1) / 2 for b in boxes]) == 2 and lines([b.x0 for b in boxes]) == 2
-    # the same overlays drawn directly by oco.zhang's functions on the same axes
-    fig, (ax,) = plots._figure(1)
+    # the same overlays drawn directly by oco.plots.zhang's functions on the same axes
+    fig, (ax,) = layout.figure_row(1)
     Z, none = np.ones((5, 4)), np.zeros((5, 4), bool)
-    direct = [zhang.running_away_overlay(away), zhang.region_overlay(10, 1 / 81)]
+    direct = [zhang_overlays.running_away_overlay(away), zhang_overlays.region_overlay(10, 1 / 81)]
     plots.heatmap_axes(ax, Z, none, none, [0.0, 0.3, 0.6, 0.9], [0.1, 0.4, 0.7, 0.9, 0.99], "beta1", "beta2",
                        "v", overlays=direct, panel="avg_regret")
     want = [r for r in plots.figure_rows(fig) if r["mark"] == "region"]
@@ -752,7 +755,11 @@ def test_figures_drawn_in_two_processes_are_the_files_one_process_writes(tmp_pat
     invoke("run", "reddi-online", "-m", "adam", "-m", "amsgrad", "--T", "300", "--quiet", "--out", tmp_path / "r")
     invoke("sweep", "reddi-online", "-m", "adam", "-m", "amsgrad", "--grid", "beta1=0,0.5,0.9", "--grid",
            "beta2=0.9,0.99", "--T", "200", "--quiet", "--out", tmp_path / "s")
-    parent, real = os.getpid(), plots._save
+    parent, real = os.getpid(), plots.sidecars.save_folder_figure
+
+    def patch_save(save):  # where the run and sweep figures find it
+        for module in (plots.run, plots.sweep):
+            monkeypatch.setattr(module, "save_folder_figure", save)
     for folder in ("r", "s"):
         paths_one = plots.plot_folder(tmp_path / folder)  # OCO_FIGURE_PROCESSES=1 (conftest): one process
         one = {f.name: f.read_bytes() for f in (tmp_path / folder).glob("*.*")
@@ -767,7 +774,7 @@ def test_figures_drawn_in_two_processes_are_the_files_one_process_writes(tmp_pat
             calls.append(os.getpid())
             return real(*a, **k)
 
-        monkeypatch.setattr(plots, "_save", counted)
+        patch_save(counted)
         paths_two = plots.plot_folder(tmp_path / folder)
         assert len(paths_one) >= 2 and [p.name for p in paths_two] == [p.name for p in paths_one]
         assert 0 < len(calls) < len(paths_one) and set(calls) == {parent}  # the rest: the child's
@@ -779,9 +786,9 @@ def test_figures_drawn_in_two_processes_are_the_files_one_process_writes(tmp_pat
                 raise RuntimeError("the child fails")
             return real(*a, **k)
 
-        monkeypatch.setattr(plots, "_save", failing)
+        patch_save(failing)
         assert [p.name for p in plots.plot_folder(tmp_path / folder)] == [p.name for p in paths_one]
-        monkeypatch.setattr(plots, "_save", real)
+        patch_save(real)
         monkeypatch.setenv("OCO_FIGURE_PROCESSES", "1")
 
 

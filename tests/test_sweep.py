@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import oco
 from oco import problems
 from oco import config, io, plots
+from oco.plots import layout
 from oco import sweeps as sw
 
 
@@ -58,7 +59,7 @@ def test_grid_points_first_axis_slowest():
 # ---------------------------------------------------------------- shards and resume
 def test_rows_match_simulate_exactly(tmp_path):
     cfg = make(GRID, methods=("adam", "amsgrad"))
-    sw.run_sweep(cfg, tmp_path, plot=False)
+    sw.run_sweep(cfg, tmp_path)
     rows = rows_of(tmp_path / "sweep.csv")
     assert len(rows) == 2 * 6 * 2
     assert [(r["method"], r["beta1"], r["beta2"], r["seed"]) for r in rows[:3]] == [
@@ -78,16 +79,16 @@ def test_rows_match_simulate_exactly(tmp_path):
 @pytest.mark.parametrize("size", [1, 5, 7])
 def test_results_do_not_depend_on_shard_size(tmp_path, size):
     whole, part = tmp_path / "whole", tmp_path / "part"
-    sw.run_sweep(make(GRID), whole, plot=False)
+    sw.run_sweep(make(GRID), whole)
     cfg = make(GRID, shard_size=size)
-    sw.run_sweep(cfg, part, plot=False)
+    sw.run_sweep(cfg, part)
     assert len(sw.shards(cfg)) == math.ceil(12 / size)
     assert (whole / "sweep.csv").read_bytes() == (part / "sweep.csv").read_bytes()
 
 
 def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
     ref = tmp_path / "ref"
-    sw.run_sweep(make(GRID, shard_size=4), ref, plot=False)
+    sw.run_sweep(make(GRID, shard_size=4), ref)
 
     out = tmp_path / "out"
     real = sw.run_shard
@@ -101,7 +102,7 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sw, "run_shard", flaky)
     with pytest.raises(KeyboardInterrupt):
-        sw.run_sweep(make(GRID, shard_size=4), out, plot=False)
+        sw.run_sweep(make(GRID, shard_size=4), out)
     assert not (out / "sweep.csv").exists()
     assert sorted(p.name for p in (out / "shards").iterdir()) == [
         "shard-00000.csv", "shard-00000.npz", "shard-00001.csv", "shard-00001.npz"]
@@ -112,7 +113,7 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
     sw.check_resume(out, cfg)
     done = []
     monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: done.append(s.index) or real(c, s, *rest))
-    sw.run_sweep(cfg, out, plot=False)
+    sw.run_sweep(cfg, out)
     assert done == [2]  # only the unfinished shard ran
     assert (out / "sweep.csv").read_bytes() == (ref / "sweep.csv").read_bytes()
     assert not list(out.rglob(".tmp-*"))
@@ -128,7 +129,7 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
     ({"shard_size": 3}, "shard_size is 3 here but 4 there"),
 ])
 def test_resume_with_other_settings_is_refused(tmp_path, change, needle):
-    sw.run_sweep(make(GRID, shard_size=4), tmp_path, plot=False)
+    sw.run_sweep(make(GRID, shard_size=4), tmp_path)
     args = {"grid": GRID, "shard_size": 4}
     args.update(change)
     with pytest.raises(config.ConfigError, match="settings differ") as e:
@@ -140,7 +141,7 @@ def test_resume_with_other_settings_is_refused(tmp_path, change, needle):
 def test_unbatchable_axes_run_one_batch_per_value(tmp_path):
     grid = {"schedule": ["const", "sqrt"], "alpha": [0.01, 0.1]}
     cfg = make(grid, seeds=1, shard_size=3, problem="reddi-online")
-    sw.run_sweep(cfg, tmp_path, plot=False)
+    sw.run_sweep(cfg, tmp_path)
     rows = rows_of(tmp_path / "sweep.csv")
     assert [(r["schedule"], r["alpha"]) for r in rows] == [("const", "0.01"), ("const", "0.1"),
                                                           ("sqrt", "0.01"), ("sqrt", "0.1")]
@@ -155,7 +156,8 @@ def test_diverged_rows_and_hatched_cells(tmp_path):
     """A configuration that overflows is a row with diverged=true and NaN regret; its cell is hatched grey."""
     cfg = config.resolve("sweep", "reddi-online", ["sgd"], T=20, grid={"alpha": [0.1, 1e306], "momentum": [0.0, 0.5]},
                          domain="none", checkpoints=5)
-    sw.run_sweep(cfg, tmp_path, plot=True)
+    sw.run_sweep(cfg, tmp_path)
+    plots.plot_folder(tmp_path)
     rows = rows_of(tmp_path / "sweep.csv")
     big = [r for r in rows if float(r["alpha"]) == 1e306]
     assert big and all(r["diverged"] == "true" and r["regret"] == "nan" for r in big)
@@ -166,7 +168,7 @@ def test_diverged_rows_and_hatched_cells(tmp_path):
     assert (tmp_path / "heatmap_sgd-paper.png").exists()
 
     # the heat map draws diverged cells as hatched patches with a legend entry, not as colours
-    _fig, axes = plots._figure(1)
+    _fig, axes = layout.figure_row(1)
     plots.heatmap_axes(axes[0], cells["avg_regret"], cells["diverged"], cells["missing"], [0.1, 1e306],
                        [0.0, 0.5], "alpha", "momentum", "R_T/T")
     hatched = [p for p in axes[0].patches if p.get_hatch()]
@@ -179,7 +181,7 @@ def test_beta_curve_drawn_on_beta_axes():
     coordinates, x = 1 − β2 and y = β1 — β1 = √β2 at y = √(1 − x), β1 = β2 at y = 1 − x — across the whole
     heat map: from β2 = 0 (β2's outer edge, 1 − β2 ≈ 1.12, clipped to β2 ≥ 0) to its other edge,
     1 − β2 = 10^-3.5."""
-    _fig, axes = plots._figure(1)
+    _fig, axes = layout.figure_row(1)
     b2, b1 = [0.5, 0.9, 0.99, 0.999], [0.0, 0.5, 0.9, 0.99]
     Z = np.arange(16.0).reshape(4, 4)
     none = np.zeros((4, 4), bool)
@@ -209,7 +211,8 @@ def test_sweep_with_d_dimensional_problem(tmp_path, monkeypatch):
 
     monkeypatch.setitem(problems.PROBLEMS, "test-2d", TwoD)
     cfg = config.resolve("sweep", "test-2d", ["adam"], T=30, grid={"beta1": [0.0, 0.9]}, checkpoints=5)
-    sw.run_sweep(cfg, tmp_path, plot=True)
+    sw.run_sweep(cfg, tmp_path)
+    plots.plot_folder(tmp_path)
     rows = rows_of(tmp_path / "sweep.csv")
     assert {"x_final_0", "x_final_1", "x_star_0", "x_star_1"} <= set(rows[0])
     assert float(rows[0]["x_star_0"]) == -1.0 and float(rows[0]["x_star_1"]) == 1.0
@@ -322,8 +325,8 @@ def test_thin_traces_are_the_full_traces_of_their_rows(tmp_path, monkeypatch):
     grid = {"beta1": [0.0, 0.3, 0.6, 0.9], "beta2": [0.9, 0.99, 0.999]}
     cfg = make(grid, shard_size=5)
     monkeypatch.setattr(sw, "THIN_BYTES", 10 * sw.trace_row_bytes(cfg))
-    sw.run_sweep(cfg, tmp_path / "all", plot=False, traces="all")
-    sw.run_sweep(cfg, tmp_path / "thin", plot=False)
+    sw.run_sweep(cfg, tmp_path / "all", traces="all")
+    sw.run_sweep(cfg, tmp_path / "thin")
     assert (tmp_path / "all" / "sweep.csv").read_bytes() == (tmp_path / "thin" / "sweep.csv").read_bytes()
     full, thin = sw.load_traces(tmp_path / "all"), sw.load_traces(tmp_path / "thin")
     keep = sw.kept_rows(cfg, "thin")
@@ -341,14 +344,14 @@ def test_thin_traces_are_the_full_traces_of_their_rows(tmp_path, monkeypatch):
 
 def test_shards_are_folded_and_resuming_a_finished_sweep_rewrites_the_same_files(tmp_path, monkeypatch):
     cfg = make(GRID, shard_size=5)
-    sw.run_sweep(cfg, tmp_path, plot=False)
+    sw.run_sweep(cfg, tmp_path)
     assert not (tmp_path / sw.SHARDS).exists()
     before = {f: (tmp_path / f).read_bytes() for f in FILES}
     ran = []
     monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: ran.append(s) or pytest.fail("a shard ran"))
     sw.check_resume(tmp_path, cfg)
     assert sw.pending_rounds(cfg, tmp_path) == 0
-    sw.run_sweep(cfg, tmp_path, plot=False)
+    sw.run_sweep(cfg, tmp_path)
     assert not ran and {f: (tmp_path / f).read_bytes() for f in FILES} == before
 
 
@@ -356,7 +359,7 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
     """Killed while removing its shards (after the assembled files are written): the rest are read from
     sweep.csv and traces.npz, nothing is computed again, and the files are those of an uninterrupted run."""
     cfg = make(GRID, shard_size=4)
-    sw.run_sweep(cfg, tmp_path / "ref", plot=False)
+    sw.run_sweep(cfg, tmp_path / "ref")
     out = tmp_path / "out"
 
     def killed(path):
@@ -366,12 +369,12 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
 
     monkeypatch.setattr(sw.shutil, "rmtree", killed)
     with pytest.raises(KeyboardInterrupt):
-        sw.run_sweep(cfg, out, plot=False)
+        sw.run_sweep(cfg, out)
     monkeypatch.undo()
     assert sorted(p.name for p in (out / sw.SHARDS).iterdir())[0] == "shard-00001.csv"
     (out / "sweep.json").unlink()  # as if killed before it was written
     monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: pytest.fail("a shard ran"))
-    sw.run_sweep(cfg, out, plot=False)
+    sw.run_sweep(cfg, out)
     assert not (out / sw.SHARDS).exists()
     for f in FILES:
         assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes(), f
@@ -381,7 +384,7 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
 def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path, monkeypatch, traces):
     cfg = make(GRID, shard_size=3)
     monkeypatch.setattr(sw, "THIN_BYTES", 5 * sw.trace_row_bytes(cfg))
-    sw.run_sweep(cfg, tmp_path / "ref", plot=False, traces=traces)
+    sw.run_sweep(cfg, tmp_path / "ref", traces=traces)
     real, calls = sw.run_shard, []
 
     def flaky(cfg, shard, *rest):
@@ -393,10 +396,10 @@ def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path,
     out = tmp_path / "out"
     monkeypatch.setattr(sw, "run_shard", flaky)
     with pytest.raises(KeyboardInterrupt):
-        sw.run_sweep(cfg, out, plot=False, traces=traces)
+        sw.run_sweep(cfg, out, traces=traces)
     monkeypatch.setattr(sw, "run_shard", real)
     sw.check_resume(out, cfg)
-    sw.run_sweep(cfg, out, plot=False)  # the folder's own --traces
+    sw.run_sweep(cfg, out)  # the folder's own --traces
     for f in FILES:
         if f == "traces.npz" and traces == "none":
             assert not (out / f).exists() and not (tmp_path / "ref" / f).exists()
@@ -407,7 +410,7 @@ def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path,
 
 def test_resume_with_other_traces_is_refused(tmp_path):
     cfg = make(GRID)
-    sw.run_sweep(cfg, tmp_path, plot=False, traces="none")
+    sw.run_sweep(cfg, tmp_path, traces="none")
     with pytest.raises(config.ConfigError, match="traces is 'all' here but 'none' there"):
         sw.check_resume(tmp_path, cfg, "all")
     sw.check_resume(tmp_path, cfg, "none")
@@ -419,11 +422,11 @@ def test_resume_with_other_traces_is_refused(tmp_path):
 
 def test_a_damaged_assembled_sweep_is_computed_again(tmp_path, capsys):
     cfg = make(GRID, shard_size=5)
-    sw.run_sweep(cfg, tmp_path / "ref", plot=False)
+    sw.run_sweep(cfg, tmp_path / "ref")
     out = tmp_path / "out"
-    sw.run_sweep(cfg, out, plot=False)
+    sw.run_sweep(cfg, out)
     (out / "traces.npz").write_bytes(b"garbage")
-    sw.run_sweep(cfg, out, plot=False)
+    sw.run_sweep(cfg, out)
     assert "traces.npz" in capsys.readouterr().err
     for f in FILES:
         assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes(), f
@@ -432,7 +435,7 @@ def test_a_damaged_assembled_sweep_is_computed_again(tmp_path, capsys):
 @pytest.mark.parametrize("traces", ["thin", "all", "none"])
 def test_disk_estimate_bounds_the_folder(tmp_path, traces):
     cfg = make(GRID, shard_size=5, seeds=3)
-    sw.run_sweep(cfg, tmp_path, plot=False, traces=traces)
+    sw.run_sweep(cfg, tmp_path, traces=traces)
     used = sum(p.stat().st_size for p in tmp_path.iterdir() if p.name not in ("config.json", "manifest.json"))
     assert used <= sw.disk_need(cfg, traces) / 2  # the need counts the shards and the assembled files
 
@@ -534,7 +537,7 @@ def test_summary_file_equals_summarize_of_the_frame_and_folder(tmp_path):
 
 
 def test_one_seed_writes_no_summary(tmp_path):
-    sw.run_sweep(make(GRID, seeds=1), tmp_path, plot=False)
+    sw.run_sweep(make(GRID, seeds=1), tmp_path)
     assert not (tmp_path / "summary.csv").exists()
     assert io.read_json(tmp_path / "sweep.json")["summary.csv"] is None
 
