@@ -121,7 +121,8 @@ def _batchable(cfg: Config, ms_index: int, axis: str) -> bool:
     """Numeric axes run as (B,) arrays; schedules, booleans and integer counts need one batch per value."""
     ms = cfg.methods[ms_index]
     check = ms.method.hypers[axis].check
-    return _numeric(tuple(cfg.grid[axis])) and check not in ("bool", "schedule", "beta1_schedule", "int+")
+    return _numeric(tuple(cfg.grid[axis])) and check not in (
+        "bool", "schedule", "beta1_schedule", "int+", "int")
 
 
 @functools.lru_cache(maxsize=64)

@@ -6,7 +6,7 @@ Each reference is written from its source — the method's paper (for the ``pape
 calls oco: not its pieces, schedules or projections. They are what the rows are tested against
 (tests/test_references.py).
 
-Signature (also of ``references_new.REFERENCES_NEW``, merged in below when that module exists):
+Signature (also of ``references_sign_and_authors.SIGN_AND_AUTHORS``, merged in below):
 
     ref(g, x0, hyper, box, etas=None) -> x    (T + 1, d) float array: x_1 = x0, then x_2 … x_{T+1}
 
@@ -28,6 +28,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from references_sign_and_authors import SIGN_AND_AUTHORS
 
 # ---------------------------------------------------------------- schedules (written from their definitions)
 SCHEDULE_DEFAULTS = {"schedule": "const", "sgdr_t0": 100, "sgdr_mult": 2, "alpha_min": 0.0}
@@ -707,9 +708,5 @@ REFERENCES: dict[tuple[str, str], Callable] = {
 }
 OWN = frozenset(REFERENCES)  # the rows whose references are in this file (they take ``etas`` and have ``defaults``)
 
-try:  # the references of rows added by others (Lion, signSGD, Signum, AdEMAMix, authors' Yogi/Padam/AdaBelief, …)
-    from references_new import REFERENCES_NEW
-except ImportError:
-    REFERENCES_NEW = {}
-
-REFERENCES.update(REFERENCES_NEW)
+# the sign methods, AdEMAMix and the authors' released code: references in a module of their own
+REFERENCES.update(SIGN_AND_AUTHORS)

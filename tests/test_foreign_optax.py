@@ -184,8 +184,9 @@ def test_adopt_and_the_factory_arguments():
 def test_show_says_what_oco_cannot_see():
     opt = load("optax:optax.adam")
     assert NOT_OBSERVABLE in opt.source and "optax.adam" in opt.summary and "not known to oco" in opt.formula
-    assert opt.args == {"alpha": "learning_rate", "beta1": "b1", "beta2": "b2", "eps": "eps",
-                        "eps_root": "eps_root", "mu_dtype": "mu_dtype", "nesterov": "nesterov"}
+    assert {k: arg.name for k, arg in opt.args.items()} == {
+        "alpha": "learning_rate", "beta1": "b1", "beta2": "b2", "eps": "eps", "eps_root": "eps_root",
+        "mu_dtype": "mu_dtype", "nesterov": "nesterov"}
 
 
 def test_optax_names_point_to_ocos():

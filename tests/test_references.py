@@ -9,7 +9,9 @@
 (d) ``cumulative_loss`` is math.fsum of f_t(x_t) on a sequence that defeats naive summation (numpy, numba, torch);
 (e) ``gamma_negative_rounds`` is exactly the count from the reference's η_t (numpy, numba; d = 1 and d = 2);
 (f) each β1t schedule, recovered from a run round by round, is β1, β1·λ^{t−1}, β1/t;
-(g) cross-row identities: rows that are the same method at particular settings give the same trajectory.
+(g) cross-row identities: rows that are the same method at particular settings give the same trajectory;
+(h) by hand: ADOPT clips the k-th update at k^{1/4} (1 at the first), as in the paper and the authors' code, and
+    the AdaBound/AMSBound paper rows divide the clipped rate by √t by default (Algorithm 2).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from references import OWN, REFERENCES, gamma_count
 from sequences import Sequence
 
 import oco
-from oco.methods import registry
+from oco.methods import get_method, registry
 from oco.problems import get_problem
 from oco.projections import Box
 
@@ -363,3 +365,62 @@ def test_cross_row_identity(a, ha, b, hb, why, domain):
     assert_same_path(pa, pb, rtol=1e-11, what=why)
     # and each side is its own reference's trajectory
     assert_same_path(pa, reference_path(*a, ha, domain=domain), what=f"{a} reference")
+
+
+# ---------------------------------------------------------------- (h) ADOPT's clip and AdaBound's √t, by hand
+def test_adopt_clips_the_kth_update_at_k_to_the_quarter():
+    """Round 1 only sets v = g_1²; round t is the k = t − 1-th update, its normalised gradient g_t/max(√v, ε) clipped
+    to ±k^{1/4}: 1 at the first update (Taniguchi et al. Algorithm 2; iShohei220/adopt's clip_lambda(step) with
+    step the updates before it), 2^{1/4} at the second, … The gradients grow so that the clip binds every round."""
+    g = np.array([1e-3, 1.0, 10.0, 100.0, 1e3, 1e4])
+    b1, b2, lr = 0.9, 0.9999, 1e-2
+    r = oco.simulate(Sequence(g), "adopt", T=len(g), x0=np.zeros(1), domain="none", checkpoint_every=1, alpha=lr)
+    x = np.concatenate([[0.0], r.checkpoints.x[:, 0, 0]])
+    steps = -np.diff(x)
+    assert steps[0] == 0.0
+    m, v, want, clips = 0.0, g[0] ** 2, [0.0], []
+    for t in range(2, len(g) + 1):
+        n = g[t - 1] / max(math.sqrt(v), 1e-6)
+        c = (t - 1) ** 0.25
+        assert n > c  # the clip binds
+        clips.append(c)
+        m = b1 * m + (1 - b1) * min(n, c)
+        want.append(lr * m)
+        v = b2 * v + (1 - b2) * g[t - 1] ** 2
+    assert clips[0] == 1.0
+    np.testing.assert_allclose(steps, want, rtol=1e-13)
+    assert steps[1] == pytest.approx(lr * (1 - b1) * 1.0, rel=1e-15)  # the first update: clip 1, not 2^{1/4}
+    # without clipping the same first update is (1 − β1)·g_2/√v_1 = 0.1·1000
+    r = oco.simulate(Sequence(g), "adopt", T=2, x0=np.zeros(1), domain="none", checkpoint_every=1, alpha=lr,
+                     clip_grad=False)
+    assert -r.checkpoints.x[-1, 0, 0] == pytest.approx(lr * (1 - b1) * 1000.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adabound", "amsbound"])
+def test_adabound_paper_rows_divide_the_clipped_rate_by_sqrt_t(name):
+    """Luo et al. Algorithm 2: η_t = clip(α/√V_t, η_l(t), η_u(t)), then η_t/√t. The paper rows' default schedule
+    is sqrt, so η_t·√t is the clipped rate; with schedule=const it is the clipped rate itself."""
+    m = get_method(name, "paper")
+    assert m.hypers["schedule"].default == "sqrt"
+    assert "√t" in m.formula
+    rng = np.random.default_rng(1)
+    g = rng.normal(0.0, 1.0, 200)
+    b1, b2, alpha, final = 0.9, 0.999, 1e-3, 0.1
+    gamma = 1 - b2
+    r = oco.simulate(Sequence(g), name, T=200, x0=np.zeros(1), domain="none", checkpoint_every=1)
+    rc = oco.simulate(Sequence(g), name, T=200, x0=np.zeros(1), domain="none", checkpoint_every=1,
+                      schedule="const")
+    mm = v = vhat = 0.0
+    x = xc = 0.0
+    for t in range(1, 201):
+        mm = b1 * mm + (1 - b1) * g[t - 1]
+        v = b2 * v + (1 - b2) * g[t - 1] ** 2
+        vhat = max(vhat, v) if name == "amsbound" else v
+        clipped = min(max(alpha / math.sqrt(vhat), final * (1 - 1 / (gamma * t + 1))), final * (1 + 1 / (gamma * t)))
+        x -= clipped / math.sqrt(t) * mm
+        xc -= clipped * mm
+        eta = r.checkpoints.lr_quantiles[t - 1, 0, 0]
+        assert eta * math.sqrt(t) == pytest.approx(clipped, rel=1e-12)
+        assert rc.checkpoints.lr_quantiles[t - 1, 0, 0] == pytest.approx(clipped, rel=1e-12)
+        assert r.checkpoints.x[t - 1, 0, 0] == pytest.approx(x, rel=1e-10, abs=1e-14)
+        assert rc.checkpoints.x[t - 1, 0, 0] == pytest.approx(xc, rel=1e-10, abs=1e-14)

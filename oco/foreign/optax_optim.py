@@ -7,8 +7,9 @@ Hyperparameters come from the factory's signature, oco's names mapped onto optax
     beta1 ↔ b1,  beta2 ↔ b2,  eps ↔ eps
 
 every other argument under its own name (``optax_NAME`` where the name is oco's), checked by the type of its
-default: bool → bool, float → real (nonneg when the default is ≥ 0), int → int+, None or anything else → any
-(passed on as given; an argument without a default must be given: ``--set NAME=VALUE``).
+default (``oco.foreign.hypers``: one mapping for both adapters): bool → bool, float → real (nonneg when the
+default is ≥ 0), int → int+ (int when the default is < 1), None or anything else → any (passed on as given; an
+argument without a default must be given: ``--set NAME=VALUE``).
 
 How it runs. JAX computes in float64 (``jax_enable_x64`` is switched on when a factory is loaded, before
 anything is built). The B configurations are one ``jax.vmap`` of the single configuration's update; the
@@ -52,24 +53,23 @@ from typing import Any
 import numpy as np
 
 from ..hints import did_you_mean
-from ..methods import ALIASES, Hyper, clock_pieces
-from ..methods.table import _schedule
+from ..methods import ALIASES, clock_pieces
 from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted, run_foreign
+from .hypers import Arg, Names, from_signature
 
-# oco's name → optax's (besides alpha ↔ learning_rate, which brings the schedule)
-NAMES = {"beta1": "b1", "beta2": "b2", "eps": "eps"}
+# optax's names for oco's: alpha ↔ learning_rate (which brings the schedule), beta1 ↔ b1, beta2 ↔ b2
+NAMES = Names("optax", "learning_rate", renamed={"b1": ("beta1", "beta"), "b2": ("beta2", "beta")})
 SCAN_ELEMENTS = 1 << 22  # a scan returns at most this many iterate entries (rounds × B × d): 32 MB
 
 
 @dataclass(frozen=True)
 class OptaxOptimizer(Foreign):
     """An optax GradientTransformation factory (``factory``) as a method oco can run; ``args``: oco's name →
-    the factory's argument."""
+    the factory's argument (``Arg``)."""
 
     convention: str = "optax"
     factory: Any = None
-    args: dict[str, str] = field(default_factory=dict)
-    required: tuple[str, ...] = ()  # arguments without a default (other than learning_rate)
+    args: dict[str, Arg] = field(default_factory=dict)
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)  # static arguments → jitted steps
 
     @classmethod
@@ -91,12 +91,10 @@ class OptaxOptimizer(Foreign):
                 f"the class {obj.__module__}.{obj.__qualname__}" if inspect.isclass(obj) else f"a {type(obj).__name__}"
             raise ValueError(f"optax:{target} is {what}, not a GradientTransformation factory")
         try:
-            params = inspect.signature(obj).parameters
+            signature = inspect.signature(obj)
         except (TypeError, ValueError):
             raise ValueError(f"optax:{target} has no signature oco can read") from None
-        hypers, args = _hypers(params, target)
-        required = tuple(n for n, p in params.items() if p.default is p.empty and n != "learning_rate"
-                         and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        hypers, args = from_signature(signature, NAMES, target)
         opt = cls(
             target=target,
             hypers=hypers,
@@ -106,16 +104,15 @@ class OptaxOptimizer(Foreign):
             " then x_{t+1} = Π_F(x̂_{t+1}) in the Euclidean norm",
             factory=obj,
             args=args,
-            required=required,
         )
-        if not required:
+        if not any(arg.required for arg in args.values()):
             opt._transformation(opt.resolve({})[0])  # the defaults must give a GradientTransformation
         return opt
 
     # ------------------------------------------------------------ hyperparameters
     def resolve(self, given: dict[str, Any], batch: int | None = None) -> tuple[dict, int]:
         """As a method row does; an optax name (``b2``, ``learning_rate``) is refused with oco's name for it."""
-        ours = {arg: name for name, arg in self.args.items() if arg != name}
+        ours = {arg.name: name for name, arg in self.args.items() if arg.name != name}
         for k in given:
             if k not in self.hypers and k not in ALIASES:
                 hint = did_you_mean(k, self.hypers) or (f" (did you mean {ours[k]!r}?)" if k in ours else "") \
@@ -131,9 +128,9 @@ class OptaxOptimizer(Foreign):
         for name, arg in self.args.items():
             value = h[name]
             if isinstance(value, np.ndarray):
-                injected[arg] = np.ascontiguousarray(value[:, 0])
-            elif not (value is None and arg in self.required):  # missing: the factory says so
-                static[arg] = value
+                injected[arg.name] = np.ascontiguousarray(value[:, 0])
+            elif not (value is None and arg.required):  # missing: the factory says so
+                static[arg.name] = value
         return injected, static
 
     def _transformation(self, h: dict):
@@ -390,47 +387,6 @@ def _piece(width: int, T: int) -> int:
     while L < CHUNK and 2 * L * width <= SCAN_ELEMENTS and L < T:
         L *= 2
     return L
-
-
-def _hypers(params, target: str) -> tuple[dict[str, Hyper], dict[str, str]]:
-    """oco's hyperparameters for a factory's parameters, and the argument each one is."""
-    sig = {n: p for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    hypers: dict[str, Hyper] = {}
-    args: dict[str, str] = {}
-    if "learning_rate" in sig:
-        lr = sig.pop("learning_rate").default
-        default = float(lr) if _is_number(lr) and lr > 0 else 1e-3
-        hypers.update(_schedule(default, src=f"{target}'s learning_rate"))
-        args["alpha"] = "learning_rate"
-    ours = {optax: oco for oco, optax in NAMES.items()}
-    for n, p in sig.items():
-        where = f"{target}'s {n}"
-        if n in ours and _is_number(p.default) and not isinstance(p.default, bool):
-            name = ours[n]
-            hypers[name] = Hyper(float(p.default), "beta" if name.startswith("beta") else "nonneg", where)
-        else:
-            name = f"optax_{n}" if n in hypers or n in NAMES else n
-            hypers[name] = _hyper(p, where)
-        args[name] = n
-    return hypers, args
-
-
-def _hyper(p: inspect.Parameter, where: str) -> Hyper:
-    """A factory argument as a Hyper, checked by the type of its default."""
-    default = p.default
-    if default is p.empty:
-        return Hyper(None, "any", f"{where} (required: --set {p.name}=VALUE)")
-    if isinstance(default, bool):
-        return Hyper(default, "bool", where)
-    if isinstance(default, int) and "float" not in str(p.annotation) and "Scalar" not in str(p.annotation):
-        return Hyper(default, "int+" if default >= 1 else "any", where)
-    if _is_number(default):
-        return Hyper(float(default), "nonneg" if default >= 0 else "real", where)
-    return Hyper(default, "any", f"{where} (passed on as given)")
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v))
 
 
 def _hashable(v: Any) -> Any:

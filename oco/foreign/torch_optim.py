@@ -9,7 +9,8 @@ Hyperparameters come from the constructor's signature, oco's names mapped onto t
     beta2 ↔ alpha         (RMSprop's smoothing constant, as oco's ``rmsprop:torch`` row names it)
 
 every other argument under its own name (``torch_NAME`` where the name is oco's), checked by the type of its
-default; ``params``, ``foreach``, ``fused``, ``capturable`` and ``differentiable`` are left to torch.
+default (``oco.foreign.hypers``: one mapping for both adapters); ``params``, ``foreach``, ``fused``,
+``capturable`` and ``differentiable`` are left to torch.
 
 A batch of B configurations runs as ONE optimizer with B parameter groups (a float64 (d,) tensor each, the
 rows of one (B, d) tensor, with that configuration's hyperparameters), or as B optimizers when a
@@ -37,24 +38,14 @@ from typing import Any
 
 import numpy as np
 
-from ..methods import Hyper, step_size
-from ..methods.table import _schedule
+from ..methods import step_size
 from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted
+from .hypers import Arg, Names, from_signature
 
 LEFT_TO_TORCH = ("params", "foreach", "fused", "capturable", "differentiable")
 # constructor arguments the table names otherwise, per torch.optim class (and its subclasses): (name, check)
 TABLE_NAMES = {"RMSprop": {"alpha": ("beta2", "beta")}}
-
-
-@dataclass(frozen=True)
-class Arg:
-    """Where an oco hyperparameter goes in the constructor: argument ``name`` (element ``index`` of it when the
-    argument is a tuple such as betas), passed as an int when ``integer``; ``required``: it has no default."""
-
-    name: str
-    index: int | None = None
-    integer: bool = False
-    required: bool = False
+BETAS = {"betas": ("beta", "beta")}  # betas[i] ↔ beta{i+1}
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,8 @@ class TorchOptimizer(Foreign):
             what = f"the class {obj.__module__}.{obj.__qualname__}" if inspect.isclass(obj) else \
                 f"a {type(obj).__name__}"
             raise ValueError(f"torch:{target} is {what}, not a torch.optim.Optimizer subclass")
-        hypers, args = _hypers(obj, target)
+        names = Names("torch", "lr", renamed=_table_names(obj), tuples=BETAS, skipped=LEFT_TO_TORCH)
+        hypers, args = from_signature(inspect.signature(obj), names, target)
         where = f"{obj.__module__}.{obj.__qualname__}"
         return cls(
             target=target,
@@ -126,8 +118,6 @@ class TorchOptimizer(Foreign):
             value = h[name]
             if isinstance(value, np.ndarray):
                 value = float(value[b, 0])
-                if arg.integer and value.is_integer():
-                    value = int(value)
             if value is None and arg.required:
                 continue  # the constructor says what is missing
             if arg.index is None:
@@ -157,35 +147,6 @@ class TorchOptimizer(Foreign):
             raise ValueError(f"{self.name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
 
 
-def _hypers(cls: type, target: str) -> tuple[dict[str, Hyper], dict[str, Arg]]:
-    """oco's hyperparameters for the constructor of ``cls`` and where each goes in it."""
-    sig = {n: p for n, p in inspect.signature(cls).parameters.items()
-           if n not in LEFT_TO_TORCH and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    hypers: dict[str, Hyper] = {}
-    args: dict[str, Arg] = {}
-    if "lr" in sig:
-        lr = sig.pop("lr").default
-        default = float(lr) if _is_number(lr) and lr > 0 else 1e-3
-        hypers.update(_schedule(default, src=f"{target}'s lr"))
-        args["alpha"] = Arg("lr")
-    renames = _table_names(cls)
-    for n, p in sig.items():
-        if n == "betas" and isinstance(p.default, tuple) and all(map(_is_number, p.default)):
-            for i, b in enumerate(p.default):
-                hypers[f"beta{i + 1}"] = Hyper(float(b), "beta", f"{target}'s betas[{i}]")
-                args[f"beta{i + 1}"] = Arg("betas", i)
-            continue
-        where = f"{target}'s {n}"
-        if n in renames:
-            name, check = renames[n]
-            hypers[name] = Hyper(float(p.default), check, where)
-        else:
-            name = f"torch_{n}" if n in hypers else n
-            hypers[name] = _hyper(p, where)
-        args[name] = Arg(n, integer=_is_int(p), required=p.default is p.empty)
-    return hypers, args
-
-
 def _table_names(cls: type) -> dict[str, tuple[str, str]]:
     """The table's names for the arguments of a torch.optim class (or a subclass of one)."""
     import torch
@@ -195,26 +156,3 @@ def _table_names(cls: type) -> dict[str, tuple[str, str]]:
         if issubclass(cls, getattr(torch.optim, base)):
             out.update(names)
     return out
-
-
-def _hyper(p: inspect.Parameter, where: str) -> Hyper:
-    """A constructor argument as a Hyper, checked by the type of its default."""
-    default = p.default
-    if default is p.empty:
-        return Hyper(None, "any", f"{where} (required: --set {p.name}=VALUE)")
-    if isinstance(default, bool):
-        return Hyper(default, "bool", where)
-    if _is_int(p):
-        return Hyper(default, "int+" if default >= 1 else "real", where)
-    if _is_number(default):
-        return Hyper(float(default), "nonneg" if default >= 0 else "real", where)
-    return Hyper(default, "any", f"{where} (passed on as given)")
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
-
-
-def _is_int(p: inspect.Parameter) -> bool:
-    """An integer argument: an int default not annotated as a float (torch writes ``weight_decay: float = 0``)."""
-    return isinstance(p.default, int) and not isinstance(p.default, bool) and "float" not in str(p.annotation)

@@ -32,7 +32,8 @@ class Hyper:
     """A hyperparameter: its default, the check it must pass and what it means."""
 
     default: Any
-    check: str  # beta | positive | nonneg | real | bool | int+ | schedule | beta1_schedule | power | gamma | any
+    # beta | positive | nonneg | real | bool | int+ | int | schedule | beta1_schedule | power | gamma | any
+    check: str
     help: str = ""
 
 
@@ -239,6 +240,7 @@ def _check(name: str, value: Any, check: str) -> Any:
         "power": lambda a: (a > 0) & (a <= 0.5),
         "real": np.isfinite,
         "int+": lambda a: (a >= 1) & (a <= MAX_INT) & (a == np.round(a)),
+        "int": lambda a: (np.abs(a) <= MAX_INT) & (a == np.round(a)),
     }[check](arr)
     if not np.all(ok):
         bad = arr.reshape(-1)[~np.asarray(ok).reshape(-1)][0]
@@ -250,9 +252,10 @@ def _check(name: str, value: Any, check: str) -> Any:
             "power": "in (0, 0.5]",
             "real": "finite",
             "int+": "an integer in [1, 2^53]",
+            "int": "an integer in [-2^53, 2^53]",
         }[check]
         raise ValueError(f"{name} must be {rule}, got {bad:g}")
-    if check == "int+":
+    if check in ("int+", "int"):
         if arr.ndim:
             raise ValueError(f"{name} must be a single integer")
         return int(arr)

@@ -1,13 +1,14 @@
-"""The rows and conventions of issue 13 against independent references, and the fixes that came with them.
+"""The sign methods, AdEMAMix and the authors' conventions against independent references and packages.
 
 - Lion, signSGD, Signum, AdEMAMix (paper and authors), and the authors' released Yogi, Padam and AdaBelief: each
-  against its scalar reference in ``references_new.py`` (written from the paper or the released code), on a
-  gradient sequence that depends on the iterate (a random quadratic, R^d) and on linear losses on a box; and,
-  where a released package installs here, against the package itself (lion-pytorch's Lion, adabelief-pytorch's
-  AdaBelief with its defaults, pytorch_optimizer's AdEMAMix and SignSGD), float64, to 1e-10 relative.
-- Every new row runs 2000 rounds at its defaults on a benign problem without diverging.
-- ADOPT's clip is k^{1/4} at the k-th update (1 at the first), as in the paper and the authors' code.
-- The AdaBound/AMSBound paper rows divide the clipped rate by √t by default (Algorithm 2).
+  against its scalar reference in ``references_sign_and_authors.py`` (written from the paper or the released
+  code), on a gradient sequence that depends on the iterate (a random quadratic, R^d) and on linear losses on a
+  box; and, where a released package installs here, against the package itself (lion-pytorch's Lion,
+  adabelief-pytorch's AdaBelief with its defaults, pytorch_optimizer's AdEMAMix and SignSGD), float64, to 1e-10
+  relative.
+- Each of these rows (and ADOPT's and AdaBound/AMSBound's paper rows) runs 2000 rounds at its defaults on a
+  benign problem, in a box and unconstrained, without diverging.
+- The ``authors`` convention is listed and explained, and ``oco show`` prints each row's formula and source.
 
 Error measure: max over rounds and coordinates of |x_oco − x_ref| / max(|x_ref|, 1).
 """
@@ -15,13 +16,12 @@ Error measure: max over rounds and coordinates of |x_oco − x_ref| / max(|x_ref
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
 
 import numpy as np
 import pytest
 from oco.problems.base import Problem
-from references_new import REFERENCES_NEW
+from references_sign_and_authors import SIGN_AND_AUTHORS
 from sequences import Sequence
 
 import oco
@@ -37,7 +37,7 @@ X0 = np.array([1.5, -2.0, 0.3, 3.0])
 class Quadratic(Problem):
     """f_t(x) = ½ Σ_i a_{t,i}(x_i − c_{t,i})², a_t ∈ [0.2, 3], c_t ~ N(μ_i, 1): ∇f_t = a_t(x − c_t) depends on x."""
 
-    name = "new-rows-quadratic"
+    name = "sign-and-authors-quadratic"
     linear = False
 
     def __init__(self, T: int = T, d: int = D, seed: int = 13):
@@ -84,7 +84,7 @@ def oco_quadratic(name, convention, hp, T=T, x0=X0):
 
 def reference_quadratic(name, convention, hp, T=T, x0=X0):
     """The scalar reference's x_2 … x_{T+1} on the quadratic, each coordinate fed the gradient at its own iterate."""
-    ref = REFERENCES_NEW[(name, convention)]
+    ref = SIGN_AND_AUTHORS[(name, convention)]
     out = np.empty((T, len(x0)))
     for j in range(len(x0)):
         step, state, x = ref.stepper(hp), {}, float(x0[j])
@@ -151,11 +151,11 @@ PARAMS = [pytest.param(n, c, hp, id=f"{n}:{c}-{'-'.join(f'{k}={v}' for k, v in h
           for (n, c), cases in CASES.items() for hp in cases]
 
 
-def test_every_new_row_has_reference_cases():
-    assert set(CASES) == set(REFERENCES_NEW)
-    for name, conv in REFERENCES_NEW:
+def test_every_row_here_has_reference_cases():
+    assert set(CASES) == set(SIGN_AND_AUTHORS)
+    for name, conv in SIGN_AND_AUTHORS:
         m = get_method(name, conv)
-        defaults = REFERENCES_NEW[(name, conv)].defaults
+        defaults = SIGN_AND_AUTHORS[(name, conv)].defaults
         for k, v in defaults.items():  # the reference's own defaults (each from its source) are the row's
             assert m.hypers[k].default == v, f"{name}:{conv} default {k}: row {m.hypers[k].default!r}, source {v!r}"
 
@@ -170,7 +170,7 @@ def test_row_matches_its_reference_on_an_iterate_dependent_sequence(name, conven
     assert err <= TOL, f"{name}:{convention} {hp}: max relative error {err:.3g}"
 
 
-@pytest.mark.parametrize("name,convention", list(REFERENCES_NEW))
+@pytest.mark.parametrize("name,convention", list(SIGN_AND_AUTHORS))
 def test_row_matches_its_reference_on_a_box_with_batch(name, convention):
     """Linear losses on [−1, 1]^3, three configurations in one batch (the step size varies), projections active."""
     rng = np.random.default_rng(5)
@@ -178,7 +178,7 @@ def test_row_matches_its_reference_on_a_box_with_batch(name, convention):
     alphas = np.array([get_method(name, convention).hypers["alpha"].default, 0.05, 0.3])
     x0 = np.array([0.5, -0.2, 0.9])
     r = oco.simulate(Sequence(g), name, T=400, convention=convention, x0=x0, checkpoint_every=1, alpha=alphas)
-    ref = REFERENCES_NEW[(name, convention)]
+    ref = SIGN_AND_AUTHORS[(name, convention)]
     for b, a in enumerate(alphas):
         etas = []
         want = ref(g, x0, {"alpha": float(a)}, (-1.0, 1.0), etas)[1:]
@@ -284,76 +284,16 @@ def test_row_matches_the_released_package(name, convention, hp, make):
 
 
 # ---------------------------------------------------------------- 2000 rounds at the defaults
-NEW_ROWS = [*REFERENCES_NEW, ("adopt", "paper"), ("adabound", "paper"), ("amsbound", "paper")]
+ROWS = [*SIGN_AND_AUTHORS, ("adopt", "paper"), ("adabound", "paper"), ("amsbound", "paper")]
 
 
-@pytest.mark.parametrize("name,convention", NEW_ROWS)
+@pytest.mark.parametrize("name,convention", ROWS)
 @pytest.mark.parametrize("domain", ["box", "none"])
-def test_new_rows_run_2000_rounds_at_their_defaults_without_diverging(name, convention, domain):
+def test_rows_run_2000_rounds_at_their_defaults_without_diverging(name, convention, domain):
     r = oco.simulate("stochastic-quadratic", name, T=2000, convention=convention, domain=domain, seed=[0, 1])
     assert not r.diverged.any()
     assert np.all(np.isfinite(r.x_final)) and np.all(np.isfinite(r.avg_regret))
     assert np.all(np.abs(r.x_final) < 10.0)
-
-
-# ---------------------------------------------------------------- ADOPT's clip
-def test_adopt_clips_the_kth_update_at_k_to_the_quarter():
-    """Round 1 only sets v = g_1²; round t is the k = t − 1-th update, its normalised gradient g_t/max(√v, ε) clipped
-    to ±k^{1/4}: 1 at the first update (Taniguchi et al. Algorithm 2; iShohei220/adopt's clip_lambda(step) with
-    step the updates before it), 2^{1/4} at the second, … The gradients grow so that the clip binds every round."""
-    g = np.array([1e-3, 1.0, 10.0, 100.0, 1e3, 1e4])
-    b1, b2, lr = 0.9, 0.9999, 1e-2
-    r = oco.simulate(Sequence(g), "adopt", T=len(g), x0=np.zeros(1), domain="none", checkpoint_every=1, alpha=lr)
-    x = np.concatenate([[0.0], r.checkpoints.x[:, 0, 0]])
-    steps = -np.diff(x)
-    assert steps[0] == 0.0
-    m, v, want, clips = 0.0, g[0] ** 2, [0.0], []
-    for t in range(2, len(g) + 1):
-        n = g[t - 1] / max(math.sqrt(v), 1e-6)
-        c = (t - 1) ** 0.25
-        assert n > c  # the clip binds
-        clips.append(c)
-        m = b1 * m + (1 - b1) * min(n, c)
-        want.append(lr * m)
-        v = b2 * v + (1 - b2) * g[t - 1] ** 2
-    assert clips[0] == 1.0
-    np.testing.assert_allclose(steps, want, rtol=1e-13)
-    assert steps[1] == pytest.approx(lr * (1 - b1) * 1.0, rel=1e-15)  # the first update: clip 1, not 2^{1/4}
-    # without clipping the same first update is (1 − β1)·g_2/√v_1 = 0.1·1000
-    r = oco.simulate(Sequence(g), "adopt", T=2, x0=np.zeros(1), domain="none", checkpoint_every=1, alpha=lr,
-                     clip_grad=False)
-    assert -r.checkpoints.x[-1, 0, 0] == pytest.approx(lr * (1 - b1) * 1000.0, rel=1e-12)
-
-
-# ---------------------------------------------------------------- AdaBound's √t
-@pytest.mark.parametrize("name", ["adabound", "amsbound"])
-def test_adabound_paper_rows_divide_the_clipped_rate_by_sqrt_t(name):
-    """Luo et al. Algorithm 2: η_t = clip(α/√V_t, η_l(t), η_u(t)), then η_t/√t. The paper rows' default schedule
-    is sqrt, so η_t·√t is the clipped rate; with schedule=const it is the clipped rate itself."""
-    m = get_method(name, "paper")
-    assert m.hypers["schedule"].default == "sqrt"
-    assert "√t" in m.formula
-    rng = np.random.default_rng(1)
-    g = rng.normal(0.0, 1.0, 200)
-    b1, b2, alpha, final = 0.9, 0.999, 1e-3, 0.1
-    gamma = 1 - b2
-    r = oco.simulate(Sequence(g), name, T=200, x0=np.zeros(1), domain="none", checkpoint_every=1)
-    rc = oco.simulate(Sequence(g), name, T=200, x0=np.zeros(1), domain="none", checkpoint_every=1,
-                      schedule="const")
-    mm = v = vhat = 0.0
-    x = xc = 0.0
-    for t in range(1, 201):
-        mm = b1 * mm + (1 - b1) * g[t - 1]
-        v = b2 * v + (1 - b2) * g[t - 1] ** 2
-        vhat = max(vhat, v) if name == "amsbound" else v
-        clipped = min(max(alpha / math.sqrt(vhat), final * (1 - 1 / (gamma * t + 1))), final * (1 + 1 / (gamma * t)))
-        x -= clipped / math.sqrt(t) * mm
-        xc -= clipped * mm
-        eta = r.checkpoints.lr_quantiles[t - 1, 0, 0]
-        assert eta * math.sqrt(t) == pytest.approx(clipped, rel=1e-12)
-        assert rc.checkpoints.lr_quantiles[t - 1, 0, 0] == pytest.approx(clipped, rel=1e-12)
-        assert r.checkpoints.x[t - 1, 0, 0] == pytest.approx(x, rel=1e-10, abs=1e-14)
-        assert rc.checkpoints.x[t - 1, 0, 0] == pytest.approx(xc, rel=1e-10, abs=1e-14)
 
 
 # ---------------------------------------------------------------- the convention and oco show
@@ -361,7 +301,7 @@ def test_authors_convention_is_listed_and_explained():
     assert "authors" in CONVENTIONS and "authors" in CONVENTION_HELP
     for name in ("yogi", "padam", "adabelief", "ademamix"):
         assert conventions_of(name)[:1] == ["paper"] and "authors" in conventions_of(name)
-    for name, conv in NEW_ROWS:
+    for name, conv in ROWS:
         m = get_method(name, conv)
         assert m.formula and m.source and m.summary
         text = describe(name)

@@ -1,4 +1,5 @@
-"""Independent scalar references for the rows added by issue 13: ``REFERENCES_NEW[(name, convention)]``.
+"""Independent scalar references for the sign methods (signSGD, Signum, Lion), AdEMAMix and the authors'
+released code (Yogi, Padam, AdaBelief, AdEMAMix): ``SIGN_AND_AUTHORS[(name, convention)]``.
 
 Each is written from its source — the paper for a ``paper`` row, the released code for an ``authors`` row — in
 plain Python floats, one coordinate at a time, and calls nothing of oco (not its pieces, schedules or
@@ -294,7 +295,7 @@ def adabelief_authors(h):
     return step
 
 
-REFERENCES_NEW: dict[tuple[str, str], Callable] = {
+SIGN_AND_AUTHORS: dict[tuple[str, str], Callable] = {
     ("signsgd", "paper"): signsgd_paper,
     ("signum", "paper"): signum_paper,
     ("lion", "paper"): lion_paper,
