@@ -174,6 +174,20 @@ def test_links_resolve(page):
     assert not broken, f"{page_id(page)}: " + "; ".join(broken)
 
 
+# the repository's own paths named in the prose (`oco/engine.py`, `tests/test_cli.py`, …) exist
+REPO_PATH = re.compile(r"^(oco|problems|tests|benchmarks|scripts|figures|\.ci)/[\w./*-]*$|^cli\.py$")
+# issue 22's target layout, landing from other branches. TODO(integrator): empty this set once they are merged.
+PENDING = {"oco/hostloop.py", "oco/analyses", "oco/plots", "oco/backends/numba"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_paths_named_exist(page):
+    named = {t.rstrip("/") for t in re.findall(r"`([^`\s]+)`", prose(page)) if REPO_PATH.match(t)}
+    placeholders = {t for t in named if re.search(r"\b[A-Z]{3,}\b", t)}  # figures/NAME, DIR/…
+    gone = sorted(t for t in named - placeholders - PENDING if not list(ROOT.glob(t)))
+    assert not gone, f"{page_id(page)} names files that do not exist: {gone}"
+
+
 def test_every_page_is_linked_from_the_readme():
     linked = {(ROOT / t.partition("#")[0]).resolve() for t in LINK.findall(prose(ROOT / "README.md"))}
     assert [page_id(p) for p in PAGES[1:] if p.resolve() not in linked] == []
