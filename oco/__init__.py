@@ -47,7 +47,8 @@ if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "p
 _EXPORTS = {
     "simulate": "oco.api",
     "sweep": "oco.sweeps",
-    "check": "oco.suite",
+    "check": "oco.analyses.check",
+    "diff": "oco.analyses.diff",
     "BACKENDS": "oco.api",
     "get_method": "oco.methods",
     "method_names": "oco.methods",

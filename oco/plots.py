@@ -1425,7 +1425,7 @@ class FolderOverlay:
 def _zhang_region(cfg: dict, analysis: dict):
     """Zhang et al.'s divergence region {D < 0} in closed form (``oco.zhang.region_overlay``) for the folder's
     n and a (analysis.json's, else the problem's parameters; a = 1/(n − 1)² by default)."""
-    from . import zhang
+    from .analyses import zhang
 
     params = cfg["problem"]["params"]
     n, a = analysis.get("n", params.get("n")), analysis.get("a", params.get("a"))
@@ -1437,7 +1437,7 @@ def _zhang_region(cfg: dict, analysis: dict):
 
 def _zhang_running_away(cfg: dict, analysis: dict):
     """The cells whose run ran away (analysis.json's ``running_away``: ``oco.zhang.running_away_overlay``)."""
-    from . import zhang
+    from .analyses import zhang
 
     cells = analysis.get("running_away")
     if not isinstance(cells, list):

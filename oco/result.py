@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from .bounds import Evaluation
+    from .analyses.bounds import Evaluation
 
 LR_QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
 
@@ -90,7 +90,7 @@ class Result:
         ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is no
         bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
         given to ``simulate``)."""
-        from .bounds import regret_bound
+        from .analyses.bounds import regret_bound
 
         if problem is not None:
             return regret_bound(self, problem)

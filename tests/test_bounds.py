@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import oco
-from oco import bounds, cli, problems, runs
+from oco import cli, problems, runs
+from oco.analyses import bounds
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import oco
-from oco import suite
+from oco.analyses import check as suite
 from oco.cli import app
 from oco.testing import assert_converges, assert_fails
 

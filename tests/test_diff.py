@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import oco
 from oco import problems
-from oco.diff import DEFAULT_TOL, FAMILIES, diff, formulas, rel_diff, sequences
+from oco.analyses.diff import DEFAULT_TOL, FAMILIES, diff, formulas, rel_diff, sequences
 
 runner = CliRunner()
 KEYS = ["a", "b", "differ", "round", "max_rel_diff", "sequence", "tried"]

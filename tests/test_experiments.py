@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import oco
-from oco import experiments, zhang
+from oco import experiments
+from oco.analyses import zhang
 
 
 # ---------------------------------------------------------------- the closed form

@@ -147,7 +147,7 @@ def region_polygons(n: int, a: float | None, beta1: np.ndarray, beta2: np.ndarra
 def region_overlay(n: int, a: float | None = None):
     """An overlay (xaxis, yaxis) → Regions: ``divergence_region`` for this n and a, sampled as the heat map
     draws its axes (512 values along each, edge to edge), labelled with its formula's name."""
-    from .plots import Region
+    from ..plots import Region
 
     def overlay(xaxis, yaxis):
         axes = _beta_axes(xaxis, yaxis)
@@ -170,7 +170,7 @@ def running_away_overlay(cells):
     """An overlay (xaxis, yaxis) → Regions hatching the heat map's cells at the grid values ``cells`` (pairs
     (β1, β2) of the runs that ran away, ``running_away``): one rectangle per run of neighbouring cells in a row,
     on the heat map's own cell edges."""
-    from .plots import Region
+    from ..plots import Region
 
     keys = {(float(b1), float(b2)) for b1, b2 in cells}
 

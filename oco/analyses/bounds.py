@@ -82,7 +82,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .schedules import BETA1_SCHEDULES
+from ..schedules import BETA1_SCHEDULES
 
 MAX_WORK = 10**8  # rounds × coordinates × distinct configurations evaluated before giving up (≈ 10 s here)
 CHUNK_ELEMENTS = 1 << 20  # rounds × coordinates of data held at once
@@ -185,6 +185,15 @@ def describe(method: str, convention: str) -> list[str]:
     return [f"  regret bound:  {th.formula}",
             f"    source:      {th.source}; {th.note}",
             f"    holds when:  {th.needs}; oco evaluates it on linear problems (g_t = the data)"]
+
+
+def describe_all() -> str:
+    """``oco show bounds``: every published bound oco evaluates, with its source and when it holds."""
+    out = ["regret bounds: a paper row's R_t beside its published bound (oco run draws it dashed; "
+           "Result.bound())"]
+    for name in THEOREMS:
+        out += ["", f"{name}:", *describe(name, "paper")]
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- the feasible set
