@@ -6,9 +6,9 @@
     [[0.06698092970410591]]
 
 ``oco.simulate`` runs methods on a problem, ``oco.sweep`` a grid of them (a pandas DataFrame), ``oco.plot``
-draws Results as ``oco run`` draws its figures; ``oco.check`` and ``oco.diff`` are the analyses of ``oco check``
-and ``oco diff`` (``oco.analyses``). The names below load their modules on first use, so that ``import oco``
-(and the ``oco`` command's ``--help``) does not import NumPy.
+draws Results as ``oco run`` draws its figures; ``oco.check`` and ``oco.diff`` are the analyses of
+``oco check`` and ``oco diff`` (``oco.analyses``). The names below load their modules on first use, so that
+``import oco`` (and the ``oco`` command's ``--help``) does not import NumPy.
 """
 
 from __future__ import annotations

@@ -86,9 +86,9 @@ class Result:
 
     def bound(self, problem=None) -> Evaluation:
         """The method's published regret bound evaluated on this run at its checkpoints and at T
-        (``oco.bounds.regret_bound``: the formulas, their sources, the conditions): an ``Evaluation`` with
-        ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is no
-        bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
+        (``oco.analyses.bounds.regret_bound``: the formulas, their sources, the conditions): an ``Evaluation``
+        with ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is
+        no bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
         given to ``simulate``)."""
         from .analyses.bounds import regret_bound
 

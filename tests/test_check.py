@@ -103,7 +103,7 @@ def test_json_document_and_exit_status(tmp_path):
 
 
 def test_the_report_is_what_the_command_prints_and_writes(tmp_path):
-    """``check_suite`` returns the report the command prints (``text``, ``to_dict``) and writes (``write``)."""
+    """``check_suite`` returns the report the command prints (``text``, ``to_dict``) and writes."""
     report = suite.check_suite(["adam", "amsgrad"], ["reddi-thm1"], quick=True)
     assert report.fails and [v.verdict for v in report.verdicts] == ["fails", "converges"]
     assert set(report.curves) == {("adam", "reddi-thm1"), ("amsgrad", "reddi-thm1")}

@@ -1,4 +1,4 @@
-"""`oco diff A B`: where two implementations of "the same" method part. The command and ``oco.diff.diff``:
+"""`oco diff A B`: where two implementations of "the same" method part. The command and ``oco.diff``:
 a known difference is found, reported and saved as a sequence that replays it; known identities (a user's
 exact copy of a row, RMSProp = Adam with β1 = 0) are not reported as differences; bad input exits 2; the JSON
 shape; torch/optax adapters where they are installed."""

@@ -249,8 +249,8 @@ def regret_bound(result, problem=None, max_work: float | None = MAX_WORK) -> Eva
     work = len(groups) * float(ts[-1]) * problem.d
     if max_work is not None and work > max_work:
         return none(f"no regret bound evaluated: it would take {work:.2g} rounds × coordinates × "
-                    f"configurations (more than {max_work:.2g}); call oco.bounds.regret_bound(result, "
-                    "max_work=None)")
+                    f"configurations (more than {max_work:.2g}); call "
+                    "oco.analyses.bounds.regret_bound(result, max_work=None)")
     values = np.full((len(ts), B), np.nan)
     run = {"ogd": _ogd, "ftrl": _ftrl, "adagrad": _adagrad, "amsgrad": _amsgrad, "adamnc": _adamnc,
            "adabound": _adabound, "amsbound": _adabound}[th.method]
@@ -273,9 +273,9 @@ def _rebuild(result):
             return load_file(path), None
     except (TypeError, ValueError, OSError) as e:
         return None, (f"the problem cannot be rebuilt from the Result ({e}); pass problem= to "
-                      "oco.bounds.regret_bound")
+                      "oco.analyses.bounds.regret_bound")
     return None, (f"the problem {result.problem!r} cannot be rebuilt from the Result; pass problem= to "
-                  "oco.bounds.regret_bound")
+                  "oco.analyses.bounds.regret_bound")
 
 
 def _column(params: dict, key: str, B: int) -> np.ndarray:
