@@ -1,10 +1,11 @@
-"""The ``oco`` command line: list, show, run, sweep, plot, reproduce, diff (where two methods part).
+"""The ``oco`` command line: list, show, run, sweep, plot, reproduce, check (verdicts on the counterexamples),
+diff (where two methods part).
 
 Each command parses its options and calls library functions (``oco.config``, ``oco.runs``, ``oco.sweeps``,
-``oco.plots``, ``oco.experiments``); there is no math here. Heavy packages (numpy, matplotlib, scipy) are
-imported inside the commands, so ``oco --help`` stays fast. Bad input prints one line on stderr and exits
-with status 2; an unexpected error (a bug) prints one line, writes its traceback to a file and exits with
-status 1 (``OCO_DEBUG=1`` shows the traceback instead).
+``oco.analyses``, ``oco.plots``, ``oco.experiments``); there is no math here. Heavy packages (numpy,
+matplotlib, scipy) are imported inside the commands, so ``oco --help`` stays fast. Bad input prints one line
+on stderr and exits with status 2; an unexpected error (a bug) prints one line, writes its traceback to a file
+and exits with status 1 (``OCO_DEBUG=1`` shows the traceback instead).
 """
 
 from __future__ import annotations
@@ -472,7 +473,8 @@ def check(
 
     The suite is the papers' counterexamples at their settings (Reddi et al.'s Figure 1 and Theorems 1–3, AdaBound's small-rate example, ADOPT's toy, Zhang et al.'s example) and control problems; a method receives the settings' hyperparameters it has, and yours override them. Exit status 0 when no verdict is "fails", 1 when one is, 2 for bad input.
     """
-    from oco import config, io, suite
+    from oco import config, io, plots
+    from oco.analyses import check as suite
     from oco.methods import method_names
     from oco.progress import ProgressBar
 
@@ -487,41 +489,18 @@ def check(
         hypers = {k: v for k, v in {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps}.items()
                   if v is not None}
         hypers.update(config.parse_assignments(set_, "--set"))
-        for m in methods:  # every spec resolves and every value passes its checks, before anything runs
-            resolved = config.parse_methods([m], "paper")[0][1]
-            unknown = [k for k in hypers if k not in resolved.hypers]
-            if unknown and not all_:
-                fail(f"{m} has no hyperparameter {unknown[0]!r}")
-            resolved.resolve({k: v for k, v in hypers.items() if k in resolved.hypers})
-        config.check_backend(backend)
-        if T is not None and not 1 <= T <= config.MAX_T:
-            fail(f"--T must be in [1, 10^12], got {T}")
+        suite.validate(methods, hypers, backend, T, every_method=not all_)
         if out is not None:
             out = io.check_out_dir(out)
     with ProgressBar(suite.rounds(methods, names, quick, T), "rounds", enabled=not quiet and not json_) as bar:
         with user_errors():
-            verdicts, curves = suite.run_suite(methods, names, quick, backend, bar, T, **hypers)
-    doc = suite.document(methods, verdicts)
+            report = suite.check_suite(methods, names, quick, backend, bar, T, **hypers)
     if out is not None:
-        from oco import plots
-
-        out.mkdir(parents=True, exist_ok=True)
-        io.write_json(out / "verdicts.json", doc)
-        sidecar = {"data": "verdicts.json", "reproduce": " ".join(_ARGV)}
-        plots.save_figure(plots.check_figure(verdicts, curves), out, "check", fmt,
-                          {**sidecar, "shows": "R_t/t of each checked method on each problem of the suite, with "
-                                               "the failure level and each verdict"})
-        if len(methods) > 1:
-            plots.save_figure(plots.matrix_figure(verdicts), out, "matrix", fmt,
-                              {**sidecar, "shows": "the verdict of each method on each problem"})
-    if json_:
-        typer.echo(io.dumps(doc, indent=None))
-    else:
-        typer.echo(suite.matrix(verdicts) if all_ else suite.table(verdicts))
-        s = doc["summary"]
-        typer.echo(f"{s['fails']} fails, {s['converges']} converges, {s['inconclusive']} inconclusive"
-                   + (f"; wrote {out}/" if out is not None else ""))
-    raise typer.Exit(1 if doc["summary"]["fails"] else 0)
+        report.write(out)
+        plots.plot_check(report, out, fmt, " ".join(_ARGV))
+    typer.echo(io.dumps(report.to_dict(), indent=None) if json_ else
+               report.text(as_matrix=all_) + (f"; wrote {out}/" if out is not None else ""))
+    raise typer.Exit(1 if report.fails else 0)
 
 
 @app.command()
@@ -554,7 +533,7 @@ def diff(
     Both run unconstrained from x_1 = 0 (or --x0), each with its own defaults unless a value is given (it goes to each method that has that hyperparameter), on i.i.d. Gaussian, spiky, monotone and sparse sequences of 10 to --max-len rounds, d = 1 and 3.
     """
     from oco import config, io
-    from oco.diff import diff as find_difference
+    from oco.analyses.diff import diff as find_difference
 
     with user_errors():
         named = {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule}

@@ -6,7 +6,8 @@
     [[0.06698092970410591]]
 
 ``oco.simulate`` runs methods on a problem, ``oco.sweep`` a grid of them (a pandas DataFrame), ``oco.plot``
-draws Results as ``oco run`` draws its figures. The names below load their modules on first use, so that
+draws Results as ``oco run`` draws its figures; ``oco.check`` and ``oco.diff`` are the analyses of
+``oco check`` and ``oco diff`` (``oco.analyses``). The names below load their modules on first use, so that
 ``import oco`` (and the ``oco`` command's ``--help``) does not import NumPy.
 """
 
@@ -46,7 +47,8 @@ if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "p
 
 _EXPORTS = {
     "simulate": "oco.api",
-    "check": "oco.suite",
+    "check": "oco.analyses.check",
+    "diff": "oco.analyses.diff",
     "BACKENDS": "oco.api",
     "get_method": "oco.methods",
     "method_names": "oco.methods",

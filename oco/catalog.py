@@ -1,10 +1,11 @@
-"""What ``oco list`` and ``oco show`` print: the method table, the conventions, the problem registry and the
-experiments, read from the registries themselves (nothing here is a second copy of them)."""
+"""What ``oco list`` and ``oco show`` print: the method table, the conventions, the problem registry, the
+experiments and the analyses, read from the registries themselves (nothing here is a second copy of them)."""
 
 from __future__ import annotations
 
 import inspect
 
+from .analyses import ANALYSES
 from .hints import did_you_mean
 
 CONVENTION_HELP = {
@@ -45,13 +46,16 @@ def listing() -> str:
     lines += _rows([(n, cls.summary or _first_line(cls.__doc__)) for n, cls in PROBLEMS.items()])
     lines.append("experiments (oco reproduce NAME):")
     lines += _rows([(n, e.description) for n, e in EXPERIMENTS.items()])
+    lines.append("analyses (oco show NAME for what each does):")
+    lines += _rows([(a.name, a.summary) for a in ANALYSES.values()])
     lines.append("backends (--backend):")
     lines += _rows(list(descriptions().items()))
     return "\n".join(lines)
 
 
 def describe(name: str) -> str:
-    """A method (every convention), a problem, an experiment or a convention; ValueError if unknown."""
+    """A method (every convention), a problem, an experiment, a convention or an analysis; ValueError if
+    unknown."""
     from oco.problems import PROBLEMS
 
     from .experiments import EXPERIMENTS
@@ -67,30 +71,16 @@ def describe(name: str) -> str:
         parts.append(("experiment " if key in PROBLEMS else "") + describe_experiment(key))
     if key in CONVENTIONS:
         parts.append(f"{key}: {CONVENTION_HELP.get(key, '')}")
+    if key in ANALYSES:
+        parts.append(ANALYSES[key].describe())
     if parts:
         return "\n\n".join(parts)
-    if key == "check":
-        return describe_suite()
     if ":" in key:  # a method spec: name:convention, FILE.py:NAME, module:NAME, torch:…, optax:…
         from . import specs
 
         return method_text(specs.resolve(key))
-    known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS]
+    known = [*method_names(), *PROBLEMS, *EXPERIMENTS, *CONVENTIONS, *ANALYSES]
     raise ValueError(f"no method, problem or experiment named {name!r}{did_you_mean(key, known)}; see 'oco list'")
-
-
-def describe_suite() -> str:
-    """The problems of ``oco check`` with their settings, horizons and sources, and the rules."""
-    from . import suite
-
-    out = ["oco check: the counterexample suite (--problems a,b,…)"]
-    for e in suite.SUITE.values():
-        hp = ", ".join(f"{k}={v}" for k, v in {**e.params, **e.hypers}.items())
-        out.append(f"  {e.name:<22} T = {e.T:.0e} (--quick {e.T_quick:.0e}), {e.seeds} seed(s); {hp}")
-        out.append(f"  {'':<22} {e.source}")
-    out.append("")
-    out += ["  " + line for line in inspect.cleandoc(suite.__doc__).splitlines()]
-    return "\n".join(out)
 
 
 def describe_method(name: str) -> str:
@@ -110,7 +100,7 @@ def method_text(m) -> str:
         out.append(f"  note:    {NOT_OBSERVABLE}; lr_min, lr_max and Γ_t are not observable")
     out.append(f"  source:  {m.source}")
     if not isinstance(m, Foreign):
-        from .bounds import describe as bound_lines
+        from .analyses.bounds import describe as bound_lines
 
         out += bound_lines(m.name, m.convention)  # the published regret bound, for the rows that have one
         out.append(f"  pieces:  {', '.join(map(repr, m.all_pieces))}")

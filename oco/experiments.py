@@ -294,7 +294,7 @@ ZHANG_T = 50_000  # "after running 50k iterations" (Zhang's thesis, Fig. 2.4 (c,
 
 def zhang_divergence(n: int, cells: int = 50, T: int = ZHANG_T) -> Experiment:
     """Zhang et al. (2022)'s counterexample with n components: Adam over (β1, β2), divergence region drawn."""
-    from . import zhang
+    from .analyses import zhang
 
     order = "shuffle"  # random reshuffling, the paper's Algorithm 1
     grid = beta_grid(cells, 3.0)
@@ -330,7 +330,7 @@ def _zhang_analysis(e: Experiment, out: Path) -> dict:
     (``zhang.running_away``) and whether the closed form says it should (``zhang.divergence_region``);
     the fractions that agree, over the cells with β2 > 0 (at β2 = 0 Adam is sign descent with momentum, whose
     steps up to α_t·r(1 − β1)β1 leave the linear part within a pass, where the closed form does not hold)."""
-    from . import zhang
+    from .analyses import zhang
     from .plots import read_sweep_csv
 
     _, rows = read_sweep_csv(out / "sweep.csv")

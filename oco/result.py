@@ -10,7 +10,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas
 
-    from .bounds import Evaluation
+    from .analyses.bounds import Evaluation
 
 LR_QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
 
@@ -84,11 +84,11 @@ class Result:
 
     def bound(self, problem=None) -> Evaluation:
         """The method's published regret bound evaluated on this run at its checkpoints and at T
-        (``oco.bounds.regret_bound``: the formulas, their sources, the conditions): an ``Evaluation`` with
-        ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is no
-        bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
+        (``oco.analyses.bounds.regret_bound``: the formulas, their sources, the conditions): an ``Evaluation``
+        with ``t``, ``values`` (len(t), B) or None, and a note per configuration (the theorem, or why there is
+        no bound). ``problem``: the problem instance, where the Result cannot rebuild it (a ``Problem`` object
         given to ``simulate``)."""
-        from .bounds import regret_bound
+        from .analyses.bounds import regret_bound
 
         if problem is not None:
             return regret_bound(self, problem)

@@ -6,7 +6,7 @@ A run folder holds
     manifest.json    what produced it: command line, package versions, seeds, backend
     results.json     the document ``oco run --json`` prints
     traces/NAME.npz  checkpoint traces per method: t, avg_regret (K, B), x (K, B, d), lr_quantiles, …,
-                     regret_bound (K, B) for a method with a published bound (oco.bounds)
+                     regret_bound (K, B) for a method with a published bound (oco.analyses.bounds)
     *.png + *.json   the figures, each with a sidecar that says how to make it again
 """
 
@@ -87,7 +87,7 @@ def traces(r: Result) -> dict[str, np.ndarray]:
         out["expected_gap"] = ck.expected_gap
     if r.x_opt is not None:
         out["x_opt"] = np.asarray(r.x_opt)
-    if r.regret_bound is not None:  # (K, B) the method's published bound on R_t (oco.bounds), NaN where none
+    if r.regret_bound is not None:  # (K, B) the method's published bound on R_t (oco.analyses.bounds), NaN where none
         out["regret_bound"] = r.regret_bound
     return out
 

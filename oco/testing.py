@@ -13,7 +13,7 @@ Each raises an ``AssertionError`` carrying the evidence of every verdict that is
 
 from __future__ import annotations
 
-from .suite import CONVERGES, FAILS, Verdict, check
+from .analyses.check import CONVERGES, FAILS, Verdict, check
 
 
 def _assert(expected: str, spec, problems, quick: bool, **hyperparameters) -> list[Verdict]:

@@ -1,7 +1,7 @@
-"""Published regret bounds beside the measured regret (``oco.bounds``): each bound's formula on a tiny case
-computed by hand, R_t ≤ bound at every checkpoint on every built-in linear problem for every method with a
-bound (a violation is a bug in the bound or in the engine), the conditions that remove a bound, and the bound
-in ``oco run --json``, ``oco show`` and the regret figure."""
+"""Published regret bounds beside the measured regret (``oco.analyses.bounds``): each bound's formula on a
+tiny case computed by hand, R_t ≤ bound at every checkpoint on every built-in linear problem for every method
+with a bound (a violation is a bug in the bound or in the engine), the conditions that remove a bound, and the
+bound in ``oco run --json``, ``oco show`` and the regret figure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import oco
-from oco import bounds, cli, problems, runs
+from oco import cli, problems, runs
+from oco.analyses import bounds
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import oco
-from oco import suite
+from oco.analyses import check as suite
 from oco.cli import app
 from oco.testing import assert_converges, assert_fails
 
@@ -100,6 +100,28 @@ def test_json_document_and_exit_status(tmp_path):
     for name in ("verdicts.json", "check.png", "check.json"):
         assert (tmp_path / "c" / name).stat().st_size > 0
     assert json.loads((tmp_path / "c" / "check.json").read_text())["data"] == "verdicts.json"
+
+
+def test_the_report_is_what_the_command_prints_and_writes(tmp_path):
+    """``check_suite`` returns the report the command prints (``text``, ``to_dict``) and writes."""
+    report = suite.check_suite(["adam", "amsgrad"], ["reddi-thm1"], quick=True)
+    assert report.fails and [v.verdict for v in report.verdicts] == ["fails", "converges"]
+    assert set(report.curves) == {("adam", "reddi-thm1"), ("amsgrad", "reddi-thm1")}
+    assert report.text().splitlines()[-1] == "1 fails, 1 converges, 0 inconclusive"
+    path = report.write(tmp_path / "c")
+    assert json.loads(path.read_text()) == json.loads(json.dumps(report.to_dict()))
+    r = runner.invoke(app, ["check", "adam", "amsgrad", "--problems", "reddi-thm1", "--quick", "--json"])
+    assert json.loads(r.stdout)["summary"] == report.to_dict()["summary"]
+
+
+def test_analyses_are_listed_and_shown_from_their_registry():
+    from oco.analyses import ANALYSES
+
+    listed = runner.invoke(app, ["list"]).stdout.splitlines()
+    for a in ANALYSES.values():
+        assert f"  {a.name.ljust(max(map(len, ANALYSES)))}  {a.summary}" in listed
+        assert runner.invoke(app, ["show", a.name]).stdout.strip() == a.describe().strip()
+    assert "reddi-thm1" in ANALYSES["check"].describe() and "ogd:" in ANALYSES["bounds"].describe()
 
 
 @pytest.mark.parametrize("args,needle", [

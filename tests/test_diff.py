@@ -1,4 +1,4 @@
-"""`oco diff A B`: where two implementations of "the same" method part. The command and ``oco.diff.diff``:
+"""`oco diff A B`: where two implementations of "the same" method part. The command and ``oco.diff``:
 a known difference is found, reported and saved as a sequence that replays it; known identities (a user's
 exact copy of a row, RMSProp = Adam with β1 = 0) are not reported as differences; bad input exits 2; the JSON
 shape; torch/optax adapters where they are installed."""
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import oco
 from oco import problems
-from oco.diff import DEFAULT_TOL, FAMILIES, diff, formulas, rel_diff, sequences
+from oco.analyses.diff import DEFAULT_TOL, FAMILIES, diff, formulas, rel_diff, sequences
 
 runner = CliRunner()
 KEYS = ["a", "b", "differ", "round", "max_rel_diff", "sequence", "tried"]

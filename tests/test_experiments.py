@@ -1,6 +1,6 @@
-"""The experiments of issue 11: Zhang et al.'s (2022) divergence region in closed form (oco.zhang) against a
-reference recursion, a hand-checked case and runs; small versions of zhang-n10, zhang-n50, reddi-thm2 and
-reddi-thm3 run end to end and meet their numeric targets."""
+"""The experiments of issue 11: Zhang et al.'s (2022) divergence region in closed form (oco.analyses.zhang)
+against a reference recursion, a hand-checked case and runs; small versions of zhang-n10, zhang-n50,
+reddi-thm2 and reddi-thm3 run end to end and meet their numeric targets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import oco
-from oco import experiments, zhang
+from oco import experiments
+from oco.analyses import zhang
 from oco.plots import zhang as zhang_overlays
 
 

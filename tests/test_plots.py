@@ -627,7 +627,7 @@ def test_zhang_overlays_redrawn_by_name_with_the_settings(tmp_path, saved):
     region D < 0 for the problem's n and a, and the cells analysis.json says ran away — exactly as the
     functions of oco.plots.zhang draw them, and copies the experiment's settings into every sidecar
     (paper_settings)."""
-    from oco import zhang
+    from oco.analyses import zhang
     from oco.plots import zhang as zhang_overlays
 
     out = tmp_path / "z"

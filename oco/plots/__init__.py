@@ -19,7 +19,7 @@ No module here imports matplotlib when it is imported (but ``ticks``, which the 
 
 from __future__ import annotations
 
-from .check import VERDICT_COLORS, check_figure, matrix_figure
+from .check import VERDICT_COLORS, check_figure, matrix_figure, plot_check
 from .drawer import Drawer, plot_folder
 from .folders import load_run, read_sweep_csv, results_config, run_data
 from .formats import FORMATS, check_format, pgf_unavailable
@@ -35,7 +35,7 @@ from .sweep import OVERLAYS, plot_sweep, sweep_cells
 __all__ = [
     "CORE_COLUMNS", "CSV_COLUMNS", "FORMATS", "LAYOUT_PAD", "OVERLAYS", "RUN_FIGURES", "VERDICT_COLORS", "Curve",
     "Drawer", "GridAxis", "Region", "check_figure", "check_format", "figure_rows", "grid_axis", "heatmap_axes",
-    "load_run", "matrix_figure", "median_band", "panel_names", "pgf_unavailable", "plot_folder", "plot_results",
+    "load_run", "matrix_figure", "median_band", "panel_names", "pgf_unavailable", "plot_check", "plot_folder", "plot_results",
     "plot_run", "plot_sweep", "read_sweep_csv", "results_config", "run_data", "run_figure", "save_figure",
     "sweep_cells",
 ]

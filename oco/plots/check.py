@@ -107,3 +107,18 @@ def _rect(x, y, color):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x - 0.5, y - 0.5), 1, 1, color=color, ec="white", lw=1)
+
+
+def plot_check(report, out, fmt: str, reproduce: str) -> None:
+    """The figures of a ``CheckReport`` beside its verdicts.json: R_t/t per problem (``check``) and, for
+    several methods, the matrix of verdicts (``matrix``); ``reproduce`` is the command that makes them again."""
+    from .sidecars import save_figure
+
+    sidecar = {"data": "verdicts.json", "reproduce": reproduce}
+    save_figure(check_figure(report.verdicts, report.curves), out, "check", fmt,
+                {**sidecar, "shows": "R_t/t of each checked method on each problem of the suite, with "
+                                     "the failure level and each verdict"})
+    if len(report.methods) > 1:
+        save_figure(matrix_figure(report.verdicts), out, "matrix", fmt,
+                    {**sidecar, "shows": "the verdict of each method on each problem"})
+

@@ -81,7 +81,7 @@ def _time_axis(ax, series: list[dict]) -> None:
 
 
 def bound_over_t(s: dict) -> np.ndarray | None:
-    """A series' regret bound over t (the trace ``regret_bound``, (K, B): ``oco.bounds``), the median over its
+    """A series' regret bound over t (the trace ``regret_bound``, (K, B): ``oco.analyses.bounds``), the median over its
     configurations; None where the method has no bound or no configuration meets the theorem's conditions."""
     if "regret_bound" not in s:
         return None
@@ -107,7 +107,7 @@ def regret_axes(ax, data: dict) -> None:
             notes.append(f"{s['label']}: {n_div} configuration{'s' * (n_div > 1)} diverged; drawn until then")
         allv.append(median_band(ax, s["t"], s["avg_regret"], s["label"], c)[1:])  # R_1 is often exactly 0
         bound = bound_over_t(s)
-        if bound is not None:  # the method's published regret bound (oco.bounds), dashed, in R_t/t's units
+        if bound is not None:  # the method's published regret bound (oco.analyses.bounds), dashed, in R_t/t's units
             ax.plot(s["t"], bound, color=c, ls="--", lw=1, label=f"{s['label']}: regret bound / t")
             allv.append(bound[np.isfinite(bound)])
     note(ax, notes)

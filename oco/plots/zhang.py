@@ -1,5 +1,5 @@
 """The overlays of Zhang et al.'s experiments (``oco reproduce zhang-n10`` / ``zhang-n50``) on their (β1, 1 − β2)
-heat maps: the closed-form divergence region {D < 0} (``oco.zhang``) and the cells whose run ran away, as
+heat maps: the closed-form divergence region {D < 0} (``oco.analyses.zhang``) and the cells whose run ran away, as
 functions of the heat map's axes, and as overlays made from a folder (``folder_region``,
 ``folder_running_away``) that experiment.json names."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import io
-from ..zhang import region_polygons
+from ..analyses.zhang import region_polygons
 from .folders import short
 from .overlays import Region
 
@@ -26,7 +26,7 @@ def _beta_axes(xaxis, yaxis):
 
 
 def region_overlay(n: int, a: float | None = None):
-    """An overlay (xaxis, yaxis) → Regions: ``oco.zhang.divergence_region`` for this n and a, sampled as the heat
+    """An overlay (xaxis, yaxis) → Regions: ``oco.analyses.zhang.divergence_region`` for this n and a, sampled as the heat
     map draws its axes (512 values along each, edge to edge), labelled with its formula's name."""
 
     def overlay(xaxis, yaxis):
@@ -48,7 +48,7 @@ def region_overlay(n: int, a: float | None = None):
 
 def running_away_overlay(cells):
     """An overlay (xaxis, yaxis) → Regions hatching the heat map's cells at the grid values ``cells`` (pairs
-    (β1, β2) of the runs that ran away, ``oco.zhang.running_away``): one rectangle per run of neighbouring
+    (β1, β2) of the runs that ran away, ``oco.analyses.zhang.running_away``): one rectangle per run of neighbouring
     cells in a row, on the heat map's own cell edges."""
     keys = {(float(b1), float(b2)) for b1, b2 in cells}
 

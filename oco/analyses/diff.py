@@ -29,14 +29,15 @@ has that hyperparameter (a name neither has is refused). Where both methods have
 different defaults (adam:paper's ε = 0 and adam:torch's 1e-8) they differ on that alone: the report says so,
 and ``defaults="a"`` (or ``"b"``) gives both methods A's (B's) defaults for the shared hyperparameters.
 
-    >>> import oco.diff
-    >>> r = oco.diff.diff("rmsprop:paper", "adam:paper", beta1=0.0, defaults="a", save=False, max_len=30)
+    >>> import oco
+    >>> r = oco.diff("rmsprop:paper", "adam:paper", beta1=0.0, defaults="a", save=False, max_len=30)
     >>> r.differ, r.round, r.tried
     (False, None, 48)
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import shlex
 import textwrap
@@ -47,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .problems import FileSequence, Problem, load_file
+from ..problems import FileSequence, Problem, load_file
 
 LENGTHS = (10, 30, 100, 400, 1000)
 FAMILIES = ("gaussian", "spiky", "monotone", "sparse")
@@ -134,8 +135,8 @@ class SequenceBank(Problem):
 # ---------------------------------------------------------------- methods and hyperparameters
 def _spec_text(item, m) -> str:
     """How the report and the replay name a method: 'adam:paper', 'torch:torch.optim.Adam', 'my.py:fancy'."""
-    from .methods import Method
-    from .specs import is_builtin
+    from ..methods import Method
+    from ..specs import is_builtin
 
     if isinstance(m, Method) and not is_builtin(m):
         return item.strip() if isinstance(item, str) else m.key
@@ -143,7 +144,7 @@ def _spec_text(item, m) -> str:
 
 
 def _resolve(item):
-    from . import specs
+    from .. import specs
 
     try:
         m = specs.resolve(item)
@@ -190,8 +191,8 @@ class Hypers:
 def split_hypers(a: str, ma, b: str, mb, given: dict, defaults: str = "own") -> Hypers:
     """Split the user's hyperparameters between A and B (each gets those it has; a name neither has is a
     ValueError) and resolve both; ``defaults``: own | a | b (whose defaults the shared ones take)."""
-    from .hints import did_you_mean
-    from .methods import ALIASES
+    from ..hints import did_you_mean
+    from ..methods import ALIASES
 
     if defaults not in DEFAULTS:
         raise ValueError(f"defaults must be one of {', '.join(DEFAULTS)}, got {defaults!r}")
@@ -251,7 +252,7 @@ def rel_diff(xa: np.ndarray, xb: np.ndarray, da: np.ndarray | None = None, db: n
 
 
 def _simulate(problem, m, given, T, x0, seeds):
-    from .api import simulate
+    from ..api import simulate
 
     return simulate(problem, m, T, x0=x0, domain="none", backend="numpy", seed=seeds, checkpoint_every=1,
                     **given)
@@ -371,6 +372,13 @@ class DiffReport:
     def text(self) -> str:
         return "\n".join([*([self.formulas, ""] if self.formulas else []), *self.summary()])
 
+    def write(self, folder: str | Path) -> Path:
+        """``diff.json`` (``to_dict``) in ``folder`` (``diff`` writes it beside the saved sequence)."""
+        from ..io import write_json
+
+        write_json(Path(folder) / "diff.json", self.to_dict())
+        return Path(folder) / "diff.json"
+
 
 def _vec(x) -> str:
     x = np.asarray(x).reshape(-1)
@@ -436,7 +444,7 @@ ROLES = (("phi", "φ"), ("psi", "ψ"), ("rate", "η"), ("step", "step"))
 
 def _pieces(m) -> dict[str, Any]:
     """A Method's pieces by role (the clock's first); {} for a foreign optimizer."""
-    from .methods import Method
+    from ..methods import Method
 
     if not isinstance(m, Method):
         return {}
@@ -537,7 +545,7 @@ def _stem(spec: str) -> str:
 
 
 def default_out_dir(a: str, b: str, parent: str | Path = "diffs") -> Path:
-    from .io import next_free_dir
+    from ..io import next_free_dir
 
     return next_free_dir(parent, f"{_stem(a)}-vs-{_stem(b)}")
 
@@ -556,7 +564,7 @@ def diff(a, b, *, tol: float = DEFAULT_TOL, max_len: int = 1000, time_budget: fl
     that this function takes itself): values for each method that has them.
     Bad input raises ValueError with one line.
     """
-    from .io import check_out_dir, check_writable, write_json
+    from ..io import check_out_dir, check_writable
 
     start = time.perf_counter()
     xs = _check(tol, max_len, time_budget, seed, x0)
@@ -644,5 +652,10 @@ def diff(a, b, *, tol: float = DEFAULT_TOL, max_len: int = 1000, time_budget: fl
                                 "torch.float64)), e.g. NAdam's μ-product")
     report.seconds = time.perf_counter() - start
     if report.sequence is not None:
-        write_json(report.sequence.parent / "diff.json", report.to_dict())
+        report.write(report.sequence.parent)
     return report
+
+
+def describe() -> str:
+    """``oco show diff``: what it compares and how it searches (this module's docstring but its example)."""
+    return inspect.cleandoc(__doc__).split("\n\n    >>>")[0]

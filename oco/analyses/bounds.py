@@ -82,7 +82,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .schedules import BETA1_SCHEDULES
+from ..schedules import BETA1_SCHEDULES
 
 MAX_WORK = 10**8  # rounds × coordinates × distinct configurations evaluated before giving up (≈ 10 s here)
 CHUNK_ELEMENTS = 1 << 20  # rounds × coordinates of data held at once
@@ -187,6 +187,15 @@ def describe(method: str, convention: str) -> list[str]:
             f"    holds when:  {th.needs}; oco evaluates it on linear problems (g_t = the data)"]
 
 
+def describe_all() -> str:
+    """``oco show bounds``: every published bound oco evaluates, with its source and when it holds."""
+    out = ["regret bounds: a paper row's R_t beside its published bound (oco run draws it dashed; "
+           "Result.bound())"]
+    for name in THEOREMS:
+        out += ["", f"{name}:", *describe(name, "paper")]
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------- the feasible set
 def diameters(domain: dict, d: int) -> tuple[float, float]:
     """(D, D∞) of a feasible set described by ``Domain.describe()``: ∞ where it is unbounded."""
@@ -240,8 +249,8 @@ def regret_bound(result, problem=None, max_work: float | None = MAX_WORK) -> Eva
     work = len(groups) * float(ts[-1]) * problem.d
     if max_work is not None and work > max_work:
         return none(f"no regret bound evaluated: it would take {work:.2g} rounds × coordinates × "
-                    f"configurations (more than {max_work:.2g}); call oco.bounds.regret_bound(result, "
-                    "max_work=None)")
+                    f"configurations (more than {max_work:.2g}); call "
+                    "oco.analyses.bounds.regret_bound(result, max_work=None)")
     values = np.full((len(ts), B), np.nan)
     run = {"ogd": _ogd, "ftrl": _ftrl, "adagrad": _adagrad, "amsgrad": _amsgrad, "adamnc": _adamnc,
            "adabound": _adabound, "amsbound": _adabound}[th.method]
@@ -264,9 +273,9 @@ def _rebuild(result):
             return load_file(path), None
     except (TypeError, ValueError, OSError) as e:
         return None, (f"the problem cannot be rebuilt from the Result ({e}); pass problem= to "
-                      "oco.bounds.regret_bound")
+                      "oco.analyses.bounds.regret_bound")
     return None, (f"the problem {result.problem!r} cannot be rebuilt from the Result; pass problem= to "
-                  "oco.bounds.regret_bound")
+                  "oco.analyses.bounds.regret_bound")
 
 
 def _column(params: dict, key: str, B: int) -> np.ndarray:

@@ -31,15 +31,17 @@ verdict of a problem is the majority of its seeds (ties: inconclusive); the repo
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import specs
+from .. import specs
 
 FAILS, CONVERGES, INCONCLUSIVE, NOT_APPLICABLE = "fails", "converges", "inconclusive", "not applicable"
 REDDI = "Reddi, Kale & Kumar (ICLR 2018)"
@@ -75,7 +77,7 @@ def _thm3_C(h: dict) -> dict:
     """Theorem 3's C for the method's own β1, β2: the smallest even C of Theorem 2's proof (oco's choice — the
     proofs build C alike; with a fixed C = 101 Adam at β2 = 0.999 averages the rare large gradient away);
     C = 101 for a method without β1, β2."""
-    from .problems.reddi import thm2_period
+    from ..problems.reddi import thm2_period
 
     betas = _own_betas(h)
     return {"C": float(thm2_period(betas["beta1"], betas["beta2"])) if betas else 101.0, "delta": 0.2}
@@ -136,6 +138,41 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return dict(vars(self))
+
+
+@dataclass
+class CheckReport:
+    """What ``oco check`` found: the methods checked (as given), a Verdict per (method, problem) and, per
+    (method, problem) that ran, the trace the figure draws: t and R_t/t, the median over seeds."""
+
+    methods: list
+    verdicts: list[Verdict]
+    curves: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def fails(self) -> bool:
+        """Some verdict is "fails" (``oco check`` exits with status 1)."""
+        return any(v.verdict == FAILS for v in self.verdicts)
+
+    def to_dict(self) -> dict:
+        """The ``--json`` document and ``verdicts.json``: methods, verdicts, summary."""
+        return {"methods": list(self.methods), "verdicts": [v.to_dict() for v in self.verdicts],
+                "summary": summary(self.verdicts)}
+
+    def text(self, as_matrix: bool = False) -> str:
+        """A line per verdict (or the methods × problems matrix), then the counts."""
+        s = summary(self.verdicts)
+        counts = f"{s['fails']} fails, {s['converges']} converges, {s['inconclusive']} inconclusive"
+        return "\n".join([matrix(self.verdicts) if as_matrix else table(self.verdicts), counts])
+
+    def write(self, folder: str | Path) -> Path:
+        """``verdicts.json`` (``to_dict``) in ``folder``, made if need be; its path."""
+        from ..io import write_json
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / "verdicts.json", self.to_dict())
+        return folder / "verdicts.json"
 
 
 def judge(r, failure_level: float | None) -> list[dict]:
@@ -202,7 +239,7 @@ def check_one(method, entry: Entry, quick: bool = False, backend: str = "auto", 
 def _checks(methods, names, quick, backend, progress, max_T, **hyperparameters):
     """(Verdict, Result) for every method on every named entry, in that order: all planned first, so that
     the kernels they need compile in parallel (``oco.backends.compile_ahead``) while they run."""
-    from .backends import compile_ahead
+    from ..backends import compile_ahead
 
     planned = [_plan(m, SUITE[n], quick, backend, max_T, **hyperparameters) for m in methods for n in names]
     jobs = [p[-1] for p in planned if not isinstance(p, Verdict)]
@@ -219,9 +256,9 @@ def _checks(methods, names, quick, backend, progress, max_T, **hyperparameters):
 
 def _plan(method, entry: Entry, quick, backend, max_T, **hyperparameters):
     """A Verdict where the entry does not apply to the method; otherwise what judging needs, and the Job."""
-    from .api import plan
-    from .foreign import Foreign
-    from .problems import get_problem
+    from ..api import plan
+    from ..foreign import Foreign
+    from ..problems import get_problem
 
     m = specs.resolve(method)
     name = method if isinstance(method, str) else m.key
@@ -288,16 +325,49 @@ def check(methods, problems: list[str] | None = None, quick: bool = False, backe
     >>> [v.verdict for v in check("adam", problems=["reddi-thm1"], quick=True)]
     ['fails']
     """
+    return check_suite(methods, problems, quick, backend, progress, max_T, **hyperparameters).verdicts
+
+
+def check_suite(methods, problems: list[str] | None = None, quick: bool = False, backend: str = "auto",
+                progress=None, max_T: int | None = None, **hyperparameters) -> CheckReport:
+    """Every method (a spec or a list of them) on every problem of the suite (or those named): the report,
+    its verdicts and, per (method, problem), the traces the figure draws (t and R_t/t, the median over seeds).
+    ``max_T`` caps the horizons; ``progress`` is told the rounds run (``rounds`` says how many in all)."""
     methods = [methods] if isinstance(methods, str) or not isinstance(methods, (list, tuple)) else list(methods)
-    names = select(problems)
-    return [v for v, _ in _checks(methods, names, quick, backend, progress, max_T, **hyperparameters)]
+    verdicts, curves = [], {}
+    for v, r in _checks(methods, select(problems), quick, backend, progress, max_T, **hyperparameters):
+        verdicts.append(v)
+        if r is not None:
+            with np.errstate(all="ignore"):
+                median = np.nanmedian(r.checkpoints.avg_regret, axis=1)
+            curves[(v.method, v.problem)] = (r.checkpoints.t, median)
+    return CheckReport(methods, verdicts, curves)
+
+
+def validate(methods: list, hypers: dict, backend: str = "auto", max_T: int | None = None,
+             every_method: bool = True) -> None:
+    """Before anything runs: every spec resolves and every value passes its method's checks, the backend
+    exists, ``max_T`` is in [1, 10^12]; with ``every_method`` each method has every hyperparameter given
+    (without it, as with ``oco check --all``, a value goes to the methods that have it). ValueError
+    otherwise."""
+    from .. import config
+
+    for m in methods:
+        resolved = config.parse_methods([m], "paper")[0][1]
+        unknown = [k for k in hypers if k not in resolved.hypers]
+        if unknown and every_method:
+            raise ValueError(f"{m} has no hyperparameter {unknown[0]!r}")
+        resolved.resolve({k: v for k, v in hypers.items() if k in resolved.hypers})
+    config.check_backend(backend)
+    if max_T is not None and not 1 <= max_T <= config.MAX_T:
+        raise ValueError(f"--T must be in [1, 10^12], got {max_T}")
 
 
 def select(problems: list[str] | None) -> list[str]:
     """The suite's entries named (all of them by default); ValueError with a "did you mean" otherwise."""
     if not problems:
         return list(SUITE)
-    from .hints import did_you_mean
+    from ..hints import did_you_mean
 
     for p in problems:
         if p not in SUITE:
@@ -315,28 +385,10 @@ def summary(verdicts: list[Verdict]) -> dict:
     return out
 
 
-def run_suite(methods: list, problems: list[str] | None = None, quick: bool = False, backend: str = "auto",
-              progress=None, max_T: int | None = None, **hyperparameters) -> tuple[list[Verdict], dict]:
-    """Every method on every chosen problem: the verdicts and, per (method, problem), the traces the figure
-    draws (t and R_t/t, the median over seeds)."""
-    verdicts, curves = [], {}
-    for v, r in _checks(methods, select(problems), quick, backend, progress, max_T, **hyperparameters):
-        verdicts.append(v)
-        if r is not None:
-            with np.errstate(all="ignore"):
-                curves[(v.method, v.problem)] = (r.checkpoints.t, np.nanmedian(r.checkpoints.avg_regret, axis=1))
-    return verdicts, curves
-
-
 def rounds(methods: list, problems: list[str] | None, quick: bool, max_T: int | None = None) -> int:
     """The engine rounds a check runs (for the progress bar; a foreign method's cap aside)."""
     per = [SUITE[n].T_quick if quick else SUITE[n].T for n in select(problems)]
     return len(methods) * sum(min(T, max_T or T) for T in per)
-
-
-def document(methods: list, verdicts: list[Verdict]) -> dict:
-    """The ``--json`` document: methods, verdicts, summary."""
-    return {"methods": list(methods), "verdicts": [v.to_dict() for v in verdicts], "summary": summary(verdicts)}
 
 
 def table(verdicts: list[Verdict]) -> str:
@@ -362,3 +414,15 @@ def matrix(verdicts: list[Verdict]) -> str:
     lines += [m.ljust(w) + "  " + "  ".join(f"{cell.get((m, p), ' '):>2}" for p in problems) for m in methods]
     lines += [f"{i + 1:>3}: {p}" for i, p in enumerate(problems)]
     return "\n".join(lines) + "\nF fails, c converges, ? inconclusive (run longer), - not applicable"
+
+
+def describe() -> str:
+    """``oco show check``: the problems of the suite with their settings, horizons and sources; the rules."""
+    out = ["oco check: the counterexample suite (--problems a,b,…)"]
+    for e in SUITE.values():
+        hp = ", ".join(f"{k}={v}" for k, v in {**e.params, **e.hypers}.items())
+        out.append(f"  {e.name:<22} T = {e.T:.0e} (--quick {e.T_quick:.0e}), {e.seeds} seed(s); {hp}")
+        out.append(f"  {'':<22} {e.source}")
+    out.append("")
+    out += ["  " + line for line in inspect.cleandoc(__doc__).splitlines()]
+    return "\n".join(out)
