@@ -40,7 +40,8 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
             if node.level:
                 up = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*up, *([base] if base else [])])
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            # `from a import b`: the module a.b where there is one, else a name defined in a
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
         else:
             continue
         for t in targets:

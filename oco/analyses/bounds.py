@@ -82,7 +82,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..schedules import BETA1_SCHEDULES
+from ..methods.schedules import BETA1_SCHEDULES
 
 MAX_WORK = 10**8  # rounds × coordinates × distinct configurations evaluated before giving up (≈ 10 s here)
 CHUNK_ELEMENTS = 1 << 20  # rounds × coordinates of data held at once

@@ -48,7 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import projections, schedules
+from .. import projections
+from ..methods import schedules
 from ..methods import Method, ops, pieces
 
 CONFIG_BLOCK = 128  # configurations a kernel block holds (vectorised across them)

@@ -7,7 +7,7 @@ Every row also takes the step-size schedule (``schedule`` = const | sqrt | sgdr,
 
 from __future__ import annotations
 
-from . import Hyper, Method, P
+from .row import Hyper, Method, P
 from . import pieces as p
 
 H = Hyper

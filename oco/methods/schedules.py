@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 
+from .ops import cos, power
+
 
 def sgdr_position(t, sgdr_t0, sgdr_mult):
     """(T_cur, T_i) of round t for SGDR with first cycle sgdr_t0 and integer cycle growth sgdr_mult."""
@@ -57,7 +59,3 @@ def beta1_inv(beta1, t):
 
 STEP_SCHEDULES = {"const": const_step, "sqrt": sqrt_step, "sgdr": sgdr_step}
 BETA1_SCHEDULES = {"const": beta1_const, "exp": beta1_exp, "inv": beta1_inv}
-
-# last: oco.methods imports this module, and ops is in that package (importing it first would go round the
-# cycle before the names above exist)
-from .methods.ops import cos, power  # noqa: E402
