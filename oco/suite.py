@@ -288,8 +288,11 @@ def check(methods, problems: list[str] | None = None, quick: bool = False, backe
     >>> [v.verdict for v in check("adam", problems=["reddi-thm1"], quick=True)]
     ['fails']
     """
+    from .config import check_suite
+
     methods = [methods] if isinstance(methods, str) or not isinstance(methods, (list, tuple)) else list(methods)
     names = select(problems)
+    check_suite(methods, hyperparameters, backend, max_T)
     return [v for v, _ in _checks(methods, names, quick, backend, progress, max_T, **hyperparameters)]
 
 
