@@ -297,7 +297,8 @@ def run(
 
     _check_format(opts["fmt"])
     with user_errors():
-        cfg = config.resolve("run", **_settings(opts, problem=problem, methods=method, checkpoints=checkpoints))
+        settings = _settings(opts, problem=problem, methods=method, checkpoints=checkpoints)
+        cfg = config.resolve("run", **settings)
         if out is not None:
             out = io.check_out_dir(out)
         if (out is not None or not json_) and opts["plot"]:  # figures to draw: matplotlib imported meanwhile

@@ -77,10 +77,11 @@ class Job:
         """The Job of a checked Call: the backend ``choose`` takes for it (none for a foreign method, which
         runs in its own library)."""
         c = call
-        if isinstance(c.method, Foreign):
-            return cls(c.problem, c.method, c.h, c.seeds, c.T, c.x0, c.domain, c.checkpoints, None, None, c.backend)
-        runner, why = choose(c.backend, c.problem, c.domain, c.T, c.method, c.h, c.seeds, c.x0)
-        return cls(c.problem, c.method, c.h, c.seeds, c.T, c.x0, c.domain, c.checkpoints, runner, why, c.backend)
+        runner, why = None, None
+        if not isinstance(c.method, Foreign):
+            runner, why = choose(c.backend, c.problem, c.domain, c.T, c.method, c.h, c.seeds, c.x0)
+        return cls(c.problem, c.method, c.h, c.seeds, c.T, c.x0, c.domain, c.checkpoints, runner, why,
+                   c.backend)
 
     def run(self, progress: Callable[[int], None] | None = None) -> Result:
         args = (self.problem, self.method, self.h, self.seeds, self.T, self.x0, self.domain, self.checkpoints)
@@ -113,9 +114,10 @@ def plan(
 ) -> Job:
     """``simulate``'s arguments checked and resolved (``oco.config.check_call``), and its backend chosen,
     without running: a ``Job``."""
-    return Job.of(check_call(problem, method, T, convention=convention, x0=x0, domain=domain, radius=radius,
-                             seed=seed, problem_params=problem_params, checkpoints=checkpoints,
-                             checkpoint_every=checkpoint_every, backend=backend, hyperparameters=hyperparameters))
+    call = check_call(problem, method, T, convention=convention, x0=x0, domain=domain, radius=radius,
+                      seed=seed, problem_params=problem_params, checkpoints=checkpoints,
+                      checkpoint_every=checkpoint_every, backend=backend, hyperparameters=hyperparameters)
+    return Job.of(call)
 
 
 def _notice(message: str) -> None:

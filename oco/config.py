@@ -460,11 +460,12 @@ def check_backend(backend: str, methods: Sequence = ()) -> None:
                           f"available: {', '.join(names)}")
     b = REGISTRY.get(backend)
     if b is not None and not b.importable():
-        raise ConfigError(f"the {backend} backend needs {b.package_name or b.package}: pip install {b.package}")
+        needs = b.package_name or b.package
+        raise ConfigError(f"the {backend} backend needs {needs}: pip install {b.package}")
     foreign = [m.key for m in methods if isinstance(m, Foreign)]
     if foreign and backend != "auto":
-        raise ConfigError(f"--backend {backend} does not apply to {foreign[0]}: a torch:/optax: optimizer runs "
-                          "in its own library; leave --backend at auto")
+        raise ConfigError(f"--backend {backend} does not apply to {foreign[0]}: a torch:/optax: optimizer "
+                          "runs in its own library; leave --backend at auto")
 
 
 def check_foreign(cfg: "Config") -> None:
@@ -670,7 +671,8 @@ def batchable(check: str, values: list) -> bool:
 
 def batched(h: dict[str, Any], B: int) -> dict[str, Any]:
     """Resolved hyperparameters (numbers as (1, 1) arrays) for a batch of B configurations: (B, 1) arrays."""
-    return {k: np.broadcast_to(v, (B, 1)).astype(float) if isinstance(v, np.ndarray) else v for k, v in h.items()}
+    return {k: np.broadcast_to(v, (B, 1)).astype(float) if isinstance(v, np.ndarray) else v
+            for k, v in h.items()}
 
 
 def resolve_domain(prob, domain: str | None, radius: float | None):
@@ -740,9 +742,10 @@ class Call:
     backend: str
 
 
-def check_call(problem, method, T: int, *, convention: str = "paper", x0=None, domain=None, radius: float = 1.0,
-               seed=0, problem_params: dict | None = None, checkpoints=100, checkpoint_every: int | None = None,
-               backend: str = "auto", hyperparameters: dict[str, Any] | None = None) -> Call:
+def check_call(problem, method, T: int, *, convention: str = "paper", x0=None, domain=None,
+               radius: float = 1.0, seed=0, problem_params: dict | None = None, checkpoints=100,
+               checkpoint_every: int | None = None, backend: str = "auto",
+               hyperparameters: dict[str, Any] | None = None) -> Call:
     """``oco.simulate``'s arguments checked and resolved (typed values: a problem or its name, a method or its
     spec, numbers or (B,) arrays): the Call. Raises ValueError (one line) naming the argument."""
     from . import specs
@@ -771,11 +774,12 @@ def check_call(problem, method, T: int, *, convention: str = "paper", x0=None, d
 
 def check_T(T, name: str = "--T") -> int:
     """A horizon: an integer in [1, 10^12]."""
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)) or int(T) != T or T < 1:
+    number = isinstance(T, (int, float, np.integer, np.floating)) and not isinstance(T, bool)
+    if not number or not float(T).is_integer() or T < 1:
         raise ConfigError(f"{name} must be an integer >= 1, got {T!r}")
     if T > MAX_T:
-        raise ConfigError(f"{name} must be at most 10^12 (about two hours a configuration on the fastest backend), "
-                          f"got {T:.3g}")
+        raise ConfigError(f"{name} must be at most 10^12 (about two hours a configuration on the fastest "
+                          f"backend), got {T:.3g}")
     return int(T)
 
 

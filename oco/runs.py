@@ -24,7 +24,7 @@ from .result import LR_QUANTILES, Result
 
 def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[Result]:
     """Every method of a run, all seeds of a method in one batch, as the checker resolved them
-    (``Config.calls``); the kernels the methods need are compiled in parallel (``oco.backends.compile_ahead``)."""
+    (``Config.calls``); the kernels the methods need compile in parallel (``oco.backends.compile_ahead``)."""
     from .api import Job
     from .backends import compile_ahead
 
