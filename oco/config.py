@@ -524,22 +524,6 @@ def check_size(cfg: "Config") -> None:
         raise ConfigError(f"{what} needs about {human_bytes(need)} of memory; this machine has {human_bytes(have)}")
 
 
-def check_disk(cfg: "Config", out: str | os.PathLike) -> None:
-    """A sweep writes its rows twice (shards, then sweep.csv and traces.npz): refuse one that the disk under
-    ``out`` cannot hold, before it starts."""
-    import shutil
-
-    from .io import human_bytes, nearest_existing
-
-    d, K = int(cfg.problem.d), cfg.n_checkpoints()
-    rows = len(cfg.methods) * grid_size(cfg.grid) * len(cfg.seeds)
-    need = 2 * rows * (K * (2 * d + 8) * 8 + 32 * (d + 12))
-    free = shutil.disk_usage(nearest_existing(out)).free
-    if need > free:
-        raise ConfigError(f"the sweep's {rows} rows × d = {d} × {K} checkpoints need about {human_bytes(need)} on "
-                          f"disk under {out}; {human_bytes(free)} is free")
-
-
 def physical_memory() -> int | None:
     """Bytes of memory of this machine (None where the OS does not say)."""
     try:
