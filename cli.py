@@ -191,28 +191,33 @@ Format = Annotated[str, typer.Option("--format", help="figure format: png, svg, 
 Plot = Annotated[bool, typer.Option("--plot/--no-plot", help="draw the figures")]
 
 
-# the options run and sweep share, declared once: name → (annotation, default)
-SHARED = {
+# the options run and sweep share, declared once: name → (annotation, default). SETTINGS reach the checker,
+# oco.config.resolve, each under its name (one that is none of its keywords is a hyperparameter, as --alpha);
+# OUTPUT says how the command shows what it computed.
+SETTINGS = {
     "T": (TOpt, None),
     "alpha": (Alpha, None),
     "beta1": (Beta1, None),
     "beta2": (Beta2, None),
     "eps": (Eps, None),
     "schedule": (Schedule, None),
-    "preset": (Preset, "paper"),
+    "convention": (Preset, "paper"),
     "x0": (X0, None),
     "seed": (Seed, 0),
     "seeds": (Seeds, 1),
     "domain": (DomainOpt, None),
     "radius": (Radius, None),
-    "param": (Params, None),
-    "set_": (Sets, None),
+    "params": (Params, None),
+    "sets": (Sets, None),
     "backend": (Backend, "auto"),
     "checkpoint_every": (CheckpointEvery, None),
+}
+OUTPUT = {
     "fmt": (Format, "png"),
     "plot": (Plot, True),
     "quiet": (Quiet, False),
 }
+SHARED = {**SETTINGS, **OUTPUT}
 
 
 def shared_options(command):
@@ -233,19 +238,12 @@ def shared_options(command):
     return wrapper
 
 
-def _settings(problem, method, opts: dict, checkpoints: int) -> dict:
-    """The keyword arguments of ``oco.config.resolve`` for the options of run and sweep."""
+def _settings(opts: dict, **own) -> dict:
+    """The checker's keywords (``oco.config.resolve``) from the SETTINGS and the command's ``own`` options."""
     from oco import config
 
-    o = opts
     with user_errors():
-        return dict(
-            problem=problem, methods=method, T=o["T"], convention=o["preset"],
-            hypers={k: o[k] for k in ("alpha", "beta1", "beta2", "eps", "schedule")},
-            sets=config.parse_assignments(o["set_"], "--set"), params=config.parse_assignments(o["param"], "--param"),
-            x0=config.parse_x0(o["x0"]), domain=o["domain"], radius=o["radius"], seed=o["seed"], seeds=o["seeds"],
-            backend=o["backend"], checkpoints=checkpoints, checkpoint_every=o["checkpoint_every"],
-        )
+        return config.from_command_line({**{k: opts[k] for k in SETTINGS}, **own})
 
 
 FIGURE_FORMATS = ("png", "svg", "pdf", "pgf")  # oco.plots.FORMATS, not imported here: --help imports no numpy
@@ -300,7 +298,8 @@ def run(
 
     _check_format(opts["fmt"])
     with user_errors():
-        cfg = config.resolve("run", **_settings(problem, method, opts, checkpoints))
+        settings = _settings(opts, problem=problem, methods=method, checkpoints=checkpoints)
+        cfg = config.resolve("run", **settings)
         if out is not None:
             out = io.check_out_dir(out)
         drawer = None
@@ -308,7 +307,6 @@ def run(
             from oco.plots import Drawer
 
             drawer = Drawer.start()
-        runs.validate(cfg)
     if out is None and not json_:
         with user_errors():
             io.check_writable("runs", "the default output folder")
@@ -357,7 +355,6 @@ def sweep(
 
     The shards run one after the other here, or on a Dask cluster: --scheduler ADDRESS (a running one) or --workers N (N processes on this machine); sweep.csv is the same byte for byte.
     """
-    from oco import config
     from oco import distributed as dist
     from oco import sweeps as sw
     from oco.progress import ProgressBar
@@ -374,8 +371,8 @@ def sweep(
     with user_errors():
         if on_cluster:
             dist.check_options(scheduler, workers)
-        cfg = sw.prepare(out, resume, config.parse_grid(grid), shard_size, traces,
-                         **_settings(problem, method, opts, checkpoints))
+        settings = _settings(opts, problem=problem, methods=method, checkpoints=checkpoints, grid=grid)
+        cfg = sw.prepare(out, resume, settings.pop("grid"), shard_size, traces, **settings)
     out = Path(out)
     with ExitStack() as stack:
         runner, extra = None, {}
@@ -486,10 +483,9 @@ def check(
         if not methods:
             fail("name at least one METHOD (or --all)")
         names = suite.select([p.strip() for p in problems.split(",")] if problems is not None else None)
-        hypers = {k: v for k, v in {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps}.items()
-                  if v is not None}
-        hypers.update(config.parse_assignments(set_, "--set"))
-        suite.validate(methods, hypers, backend, T, every_method=not all_)
+        hypers = config.hypers_from_command_line({"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps},
+                                                 set_)
+        config.check_suite(methods, hypers, backend, T, lenient=all_)
         if out is not None:
             out = io.check_out_dir(out)
     with ProgressBar(suite.rounds(methods, names, quick, T), "rounds", enabled=not quiet and not json_) as bar:
@@ -536,12 +532,8 @@ def diff(
     from oco.analyses.diff import diff as find_difference
 
     with user_errors():
-        named = {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule}
-        given = {k: v for k, v in named.items() if v is not None}
-        for k, v in config.parse_assignments(set_, "--set").items():
-            if k in given:
-                fail(f"{k} given twice (as an option and with --set)")
-            given[k] = v
+        given = config.hypers_from_command_line(
+            {"alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps, "schedule": schedule}, set_)
         report = find_difference(a, b, tol=tol, max_len=max_len, time_budget=time_budget, seed=seed, out_dir=out,
                                  x0=config.parse_x0(x0), defaults=defaults, hypers=given)
     typer.echo(io.dumps(report.to_dict(), indent=None) if json_ else report.text())

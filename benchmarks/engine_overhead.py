@@ -32,7 +32,7 @@ import numpy as np
 
 import oco
 from oco import engine
-from oco.api import resolve_problem
+from oco.config import problem_of as resolve_problem
 
 PROBLEMS = {"reddi-online": {}, "stochastic-quadratic": {"d": 10}, "logistic-goog": {}}
 METHODS = ("adam", "amsgrad")

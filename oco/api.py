@@ -8,26 +8,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine
-from . import specs
 from .backends import CompileError, choose, names
-from .config import MAX_T
+from .config import Call, check_call
 from .foreign import Foreign
-from .projections import Domain, make_domain
+from .projections import Domain
 from .result import Result
 
 BACKENDS = names()  # "auto" and the registry's (oco.backends.REGISTRY)
-
-
-def resolve_problem(problem, params: dict | None = None):
-    from oco.problems import Problem, get_problem
-
-    if isinstance(problem, Problem):
-        if params:
-            raise ValueError("problem parameters go with a problem name, not an instance")
-        return problem
-    if isinstance(problem, str):
-        return get_problem(problem, **(params or {}))
-    raise TypeError(f"problem must be a name or a problems.Problem, got {type(problem).__name__}")
 
 
 def simulate(
@@ -70,8 +57,8 @@ def simulate(
 
 @dataclass
 class Job:
-    """A checked run, not yet run: what ``simulate`` resolved from its arguments, and the backend ``choose``
-    took (None for a foreign method, which runs in its own library). ``plan`` makes one; ``run`` runs it."""
+    """A checked run, not yet run: a ``oco.config.Call`` and the backend ``choose`` took for it (None for a
+    foreign method, which runs in its own library). ``plan`` or ``Job.of`` makes one; ``run`` runs it."""
 
     problem: Any
     method: Any
@@ -84,6 +71,17 @@ class Job:
     runner: Any
     why: str | None
     backend: str
+
+    @classmethod
+    def of(cls, call: Call) -> Job:
+        """The Job of a checked Call: the backend ``choose`` takes for it (none for a foreign method, which
+        runs in its own library)."""
+        c = call
+        runner, why = None, None
+        if not isinstance(c.method, Foreign):
+            runner, why = choose(c.backend, c.problem, c.domain, c.T, c.method, c.h, c.seeds, c.x0)
+        return cls(c.problem, c.method, c.h, c.seeds, c.T, c.x0, c.domain, c.checkpoints, runner, why,
+                   c.backend)
 
     def run(self, progress: Callable[[int], None] | None = None) -> Result:
         args = (self.problem, self.method, self.h, self.seeds, self.T, self.x0, self.domain, self.checkpoints)
@@ -114,65 +112,12 @@ def plan(
     backend: str = "auto",
     **hyperparameters: Any,
 ) -> Job:
-    """``simulate``'s arguments checked and resolved, and its backend chosen, without running: a ``Job``
-    (what ``runs.execute`` hands to ``oco.backends.compile_ahead`` before it runs them one by one)."""
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
-    if T > MAX_T:
-        raise ValueError(f"T must be at most 10^12, got {T:.3g}")
-    T = int(T)
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
-    prob = resolve_problem(problem, problem_params)
-    m = specs.resolve(method, convention)
-    seeds = np.atleast_1d(np.asarray(seed))
-    if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
-        raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
-    max_rounds = getattr(prob, "max_rounds", None)
-    if max_rounds is not None and T > max_rounds:
-        raise ValueError(f"T={T} is too long: the problem has {max_rounds} rounds")
-    # the batch size B: from the hyperparameter arrays, the seeds, or one x0 row per configuration
-    x0_rows = np.shape(x0)[0] if x0 is not None and np.ndim(x0) == 2 else 1
-    hints = {n for n in (len(seeds), x0_rows) if n > 1}
-    if len(hints) > 1:
-        raise ValueError(f"seed and x0 give different batch sizes: {sorted(hints)}")
-    h, B = m.resolve(hyperparameters, batch=hints.pop() if hints else None)
-    seeds = np.broadcast_to(seeds, (B,)).copy()
-
-    if domain is None:
-        dom = prob.default_domain()
-    elif isinstance(domain, str):
-        dom = make_domain(domain, radius)
-    else:
-        dom = domain
-    d = prob.d
-    if x0 is None:
-        x0_arr = np.broadcast_to(prob.default_x0(dom), (B, d)).copy()
-    else:
-        x0_arr = np.asarray(x0, dtype=float)
-        if x0_arr.ndim == 0 or x0_arr.shape == (d,) or x0_arr.shape == (1, d):
-            x0_arr = np.broadcast_to(x0_arr.reshape(-1)[:d] if x0_arr.ndim else x0_arr, (B, d)).copy()
-        elif x0_arr.shape != (B, d):
-            raise ValueError(f"x0 must be a number, shape ({d},) or ({B}, {d}); got shape {x0_arr.shape}")
-        if not np.all(np.isfinite(x0_arr)):
-            raise ValueError("x0 must be finite")
-        if not np.all(dom.contains(x0_arr)):
-            raise ValueError(f"x0 must lie in the feasible set {dom.describe()}")
-
-    if checkpoint_every is not None:
-        if checkpoint_every < 1:
-            raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
-        cks = engine.every_checkpoints(T, int(checkpoint_every))
-    elif np.ndim(checkpoints) == 0:
-        cks = engine.log_checkpoints(T, int(checkpoints))
-    else:
-        cks = np.unique(np.asarray(checkpoints, dtype=np.int64))
-        if cks[0] < 1 or cks[-1] > T:
-            raise ValueError(f"checkpoints must lie in [1, T={T}]")
-    if isinstance(m, Foreign):  # its own library computes the update, whatever the backend
-        return Job(prob, m, h, seeds, T, x0_arr, dom, cks, None, None, backend)
-    runner, why = choose(backend, prob, dom, T, m, h, seeds, x0_arr)
-    return Job(prob, m, h, seeds, T, x0_arr, dom, cks, runner, why, backend)
+    """``simulate``'s arguments checked and resolved (``oco.config.check_call``), and its backend chosen,
+    without running: a ``Job``."""
+    call = check_call(problem, method, T, convention=convention, x0=x0, domain=domain, radius=radius,
+                      seed=seed, problem_params=problem_params, checkpoints=checkpoints,
+                      checkpoint_every=checkpoint_every, backend=backend, hyperparameters=hyperparameters)
+    return Job.of(call)
 
 
 def _notice(message: str) -> None:

@@ -1,5 +1,13 @@
-"""From what a user asked for to a checked configuration: parsing KEY=VALUE and grid specs, resolving the
-problem, the methods and their hyperparameters.
+"""The checker: from what a user asked for to a checked configuration, in one layer that the command line
+(``oco run``/``sweep``/``check``), ``oco.simulate``, ``oco.sweep`` and ``oco.check`` share.
+
+    command line text ──from_command_line──┐
+    oco.sweep, experiments (typed values) ─┴─ resolve ──→ Config   (a run or a sweep: config.json)
+    oco.simulate, oco.check (typed values, arrays) ─ check_call ──→ Call  (one batch: what the engine runs)
+
+Nothing is run to check a value: each value passes its own check here (a method's hyperparameters the
+method's, a torch:/optax: optimizer's arguments its constructor's), and the resolved values are what runs
+(``Config.call``, ``Call``): hyperparameters are resolved once.
 
 Hyperparameters of each method come from, in order of precedence,
 
@@ -13,8 +21,10 @@ of them has is an error. Everything is validated here, before anything is run or
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +225,8 @@ class MethodSpec:
     sources: dict[str, str]
     label: str = ""
     spec: str = ""  # how the run names it: 'adam:paper', 'my.py:fancy', 'torch:torch.optim.Adam'
+    h: dict[str, Any] = field(default_factory=dict)  # what the engine gets (numbers as (1, 1) arrays)
+    axes: dict[str, list] = field(default_factory=dict)  # the grid axes that do not batch: each value checked
 
     @property
     def method(self):
@@ -294,6 +306,17 @@ class Config:
             return {"checkpoint_every": self.checkpoint_every}
         return {"checkpoints": min(self.checkpoints, self.T)}
 
+    def calls(self) -> list[Call]:
+        """A run's batches: each method with all the seeds, its hyperparameters as resolved."""
+        seeds = np.asarray(self.seeds, dtype=np.int64)
+        return [self.call(ms, seeds, batched(ms.h, len(seeds))) for ms in self.methods]
+
+    def call(self, ms: MethodSpec, seeds: np.ndarray, h: dict[str, Any], backend: str | None = None) -> Call:
+        """The batch of method ``ms`` on ``seeds`` with hyperparameters ``h`` ((B, 1) arrays, checked)."""
+        x0 = x0_rows_of(self.problem, self.domain, self.x0, len(seeds))
+        return Call(self.problem, ms.method, h, seeds, self.T, x0, self.domain,
+                    checkpoint_rounds(self.T, **self.checkpoint_kwargs()), backend or self.backend)
+
 
 def _scalar(v: Any) -> Any:
     if isinstance(v, np.ndarray):
@@ -311,9 +334,8 @@ def resolve(
     T: int | None = None,
     convention: str = "paper",
     hypers: dict[str, Any] | None = None,
-    sets: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
-    x0: float | list[float] | None = None,
+    x0: float | Sequence[float] | None = None,
     domain: str | None = None,
     radius: float | None = None,
     seed: int = 0,
@@ -321,13 +343,15 @@ def resolve(
     backend: str = "numpy",
     checkpoints: int = DEFAULT_CHECKPOINTS,
     checkpoint_every: int | None = None,
-    grid: dict[str, list] | None = None,
+    grid: dict[str, Sequence | str] | None = None,
     shard_size: int | None = None,
 ) -> Config:
-    """Check everything a run or sweep needs and resolve every hyperparameter. Raises ConfigError.
+    """Check everything a run or sweep needs and resolve every hyperparameter, running nothing. Raises
+    ConfigError (one line).
 
-    ``hypers``: the named options (alpha, beta1, beta2, eps, schedule), None meaning not given;
-    ``sets``: other hyperparameters (``--set``); ``grid``: sweep axes, name → list of values.
+    Typed values: ``hypers`` the user's fixed hyperparameters (``--alpha``, ``--set``: name → value);
+    ``params`` the problem's; ``grid`` sweep axes, name → a list of values or a spec ``"a,b,c"`` /
+    ``"start:stop:num"`` (``parse_grid_spec``).
     """
     check_backend(backend)
     check_counts(seed=seed, seeds=seeds, checkpoints=checkpoints, checkpoint_every=checkpoint_every,
@@ -338,11 +362,12 @@ def resolve(
     prob = load_problem(spec, params)
     suggested = suggested_of(prob)
     T = resolve_T(T, suggested.pop("T", None), prob, spec)
-    user, grid = user_values(hypers, sets, grid)
+    user, grid = user_values(hypers, check_grid(grid))
     pairs = parse_methods(methods, convention)
+    check_backend(backend, [m for _, m in pairs])  # now that the methods are known: a foreign one
     specs = method_specs(pairs, user, grid, suggested)
     dom = resolve_domain(prob, domain, radius)
-    check_x0(x0, prob, dom)
+    x0 = check_x0(x0, prob, dom)
     if kind == "sweep" and shard_size is None:
         shard_size = default_shard_size(len(pairs) * grid_size(grid) * seeds)
     cfg = Config(
@@ -363,15 +388,102 @@ def resolve(
         shard_size=shard_size if kind == "sweep" else None,
     )
     check_size(cfg)
+    check_foreign(cfg)
     return cfg
 
 
+def from_command_line(opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of ``oco run``/``oco sweep`` as ``resolve``'s keywords: each reaches it under its own name,
+    the command line's text read (``--x0``, ``--param``, ``--set``, ``--grid``); an option that is none of
+    resolve's keywords is a hyperparameter (``--alpha``, …), joined with ``--set``'s."""
+    keywords = inspect.signature(resolve).parameters
+    out = {k: v for k, v in opts.items() if k in keywords}
+    named = {k: v for k, v in opts.items() if k not in keywords and k != "sets"}
+    out["hypers"] = hypers_from_command_line(named, opts.get("sets"))
+    out["params"] = parse_assignments(out.get("params"), "--param")
+    out["x0"] = parse_x0(out.get("x0"))
+    if "grid" in out:
+        out["grid"] = parse_grid(out["grid"])
+    return out
+
+
+def hypers_from_command_line(named: dict[str, Any], sets: list[str] | None) -> dict[str, Any]:
+    """The hyperparameters of a command: its named options given (``--alpha``, …; None: not given) and
+    ``--set KEY=VALUE``'s; a name given both ways is refused."""
+    from .methods import ALIASES
+
+    hypers = {k: v for k, v in named.items() if v is not None}
+    for k, v in parse_assignments(sets, "--set").items():
+        if ALIASES.get(k, k) in {ALIASES.get(n, n) for n in hypers}:
+            raise ConfigError(f"{ALIASES.get(k, k)} given twice (as an option and with --set)")
+        hypers[k] = v
+    return hypers
+
+
+def check_suite(methods: list, hypers: dict[str, Any], backend: str, T: int | None = None,
+                lenient: bool = False) -> None:
+    """``oco check``'s request: every method spec resolves; each hyperparameter given belongs to every method
+    (``lenient``: to those that have it, as ``--all`` gives all methods the same values) and passes the
+    method's check; the backend; ``T`` (the cap on the suite's horizons) in [1, 10^12]."""
+    from . import specs
+
+    table = []
+    for spec in methods:
+        try:
+            m = specs.resolve(spec)
+        except (ValueError, ImportError) as e:
+            raise ConfigError(str(e)) from None
+        unknown = [k for k in hypers if k not in m.hypers]
+        if unknown and not lenient:
+            raise ConfigError(f"{spec} has no hyperparameter {unknown[0]!r}")
+        try:
+            m.resolve({k: v for k, v in hypers.items() if k in m.hypers})
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        table.append(m)
+    check_backend(backend, table)
+    if T is not None:
+        check_T(T)
+
+
 # ---------------------------------------------------------------- the steps of resolve
-def check_backend(backend: str) -> None:
+def check_backend(backend: str, methods: Sequence = ()) -> None:
+    """A backend by name ("auto" or a registered one) whose package imports here; ``methods``: none of them a
+    torch:/optax: optimizer unless the backend is "auto" (such an optimizer runs in its own library, so
+    another backend would be silently ignored)."""
+    from .backends import REGISTRY
+    from .foreign import Foreign
+
     names = backends()
     if backend not in names:
         raise ConfigError(f"unknown backend {backend!r}{did_you_mean(backend, names)}; "
                           f"available: {', '.join(names)}")
+    b = REGISTRY.get(backend)
+    if b is not None and not b.importable():
+        needs = b.package_name or b.package
+        raise ConfigError(f"the {backend} backend needs {needs}: pip install {b.package}")
+    foreign = [m.key for m in methods if isinstance(m, Foreign)]
+    if foreign and backend != "auto":
+        raise ConfigError(f"--backend {backend} does not apply to {foreign[0]}: a torch:/optax: optimizer "
+                          "runs in its own library; leave --backend at auto")
+
+
+def check_foreign(cfg: "Config") -> None:
+    """A torch:/optax: optimizer checks its arguments when it is built: each is built once with its fixed
+    values and once with each grid value (no round is run), so that a value its constructor refuses is a
+    ConfigError now, not an error in the middle of a run."""
+    from .foreign import Foreign
+
+    x = np.broadcast_to(cfg.problem.default_x0(cfg.domain), (1, cfg.problem.d)).astype(float)
+    for ms in cfg.methods:
+        m = ms.method
+        if not isinstance(m, Foreign):
+            continue
+        for given in [ms.given, *({**ms.given, k: v} for k, values in cfg.grid.items() for v in values)]:
+            try:
+                m.stepper(m.resolve(given)[0], x.copy())
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
 
 
 def check_counts(*, seed, seeds, checkpoints, checkpoint_every, shard_size) -> None:
@@ -412,22 +524,6 @@ def check_size(cfg: "Config") -> None:
         raise ConfigError(f"{what} needs about {human_bytes(need)} of memory; this machine has {human_bytes(have)}")
 
 
-def check_disk(cfg: "Config", out: str | os.PathLike) -> None:
-    """A sweep writes its rows twice (shards, then sweep.csv and traces.npz): refuse one that the disk under
-    ``out`` cannot hold, before it starts."""
-    import shutil
-
-    from .io import human_bytes, nearest_existing
-
-    d, K = int(cfg.problem.d), cfg.n_checkpoints()
-    rows = len(cfg.methods) * grid_size(cfg.grid) * len(cfg.seeds)
-    need = 2 * rows * (K * (2 * d + 8) * 8 + 32 * (d + 12))
-    free = shutil.disk_usage(nearest_existing(out)).free
-    if need > free:
-        raise ConfigError(f"the sweep's {rows} rows × d = {d} × {K} checkpoints need about {human_bytes(need)} on "
-                          f"disk under {out}; {human_bytes(free)} is free")
-
-
 def physical_memory() -> int | None:
     """Bytes of memory of this machine (None where the OS does not say)."""
     try:
@@ -452,24 +548,19 @@ def resolve_T(T: int | None, suggested_T: int | None, prob, spec: str) -> int:
         T = int(suggested_T or DEFAULT_T)
         if max_rounds is not None:
             T = min(T, int(max_rounds))  # a file of coefficients: all of it by default
-    if isinstance(T, bool) or int(T) != T or T < 1:
-        raise ConfigError(f"--T must be an integer >= 1, got {T}")
-    if T > MAX_T:
-        raise ConfigError(f"--T must be at most 10^12 (about two hours a configuration on the fastest backend), "
-                          f"got {T:.3g}")
-    T = int(T)
+    T = check_T(T)
     if max_rounds is not None and T > max_rounds:
         raise ConfigError(f"{spec} has {max_rounds} rounds; --T must be at most {max_rounds}, got {T}")
     return T
 
 
-def user_values(hypers: dict | None, sets: dict | None, grid: dict | None) -> tuple[dict, dict]:
-    """The user's fixed hyperparameters (named options and --set) and grid axes, aliases (lr → alpha)
-    normalised; a name given twice, or both fixed and as an axis, is refused."""
+def user_values(hypers: dict | None, grid: dict | None) -> tuple[dict, dict]:
+    """The user's fixed hyperparameters and grid axes, aliases (lr → alpha) normalised; a name given twice,
+    or both fixed and as an axis, is refused."""
     from .methods import ALIASES
 
-    user: dict[str, Any] = {k: v for k, v in (hypers or {}).items() if v is not None}
-    for k, v in (sets or {}).items():
+    user: dict[str, Any] = {}
+    for k, v in (hypers or {}).items():
         k2 = ALIASES.get(k, k)
         if k2 in user:
             raise ConfigError(f"{k2} given twice (as an option and with --set)")
@@ -479,6 +570,29 @@ def user_values(hypers: dict | None, sets: dict | None, grid: dict | None) -> tu
         if k in user:
             raise ConfigError(f"{k} given both as a fixed value and as a --grid axis")
     return user, grid
+
+
+def check_grid(grid: Mapping[str, Sequence | str] | None) -> dict[str, list]:
+    """Sweep axes as lists: a spec string parsed (``parse_grid_spec``), a sequence of values taken as they
+    are, numbers as floats (as the command line reads them); an empty or repeating axis is refused."""
+    if grid is None:
+        return {}
+    if not isinstance(grid, Mapping):
+        raise ConfigError(f"grid must map hyperparameter names to values, got {type(grid).__name__}")
+    out = {}
+    for name, values in grid.items():
+        if isinstance(values, str):
+            out[name] = parse_grid_spec(name, values)
+            continue
+        items = [_scalar(v) for v in (values if isinstance(values, (Sequence, np.ndarray)) else [values])]
+        if not items:
+            raise ConfigError(f"--grid {name}: no values")
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
+            items = [float(v) for v in items]
+        if len(set(map(repr, items))) != len(items):
+            raise ConfigError(f"--grid {name}: repeated values in {items!r}")
+        out[name] = items
+    return out
 
 
 def method_specs(pairs: list[tuple[str, Any]], user: dict, grid: dict, suggested: dict) -> list[MethodSpec]:
@@ -514,16 +628,35 @@ def method_specs(pairs: list[tuple[str, Any]], user: dict, grid: dict, suggested
             h, _ = m.resolve(given)
         except ValueError as e:
             raise ConfigError(str(e)) from None
+        axes = {}
         for k, values in grid.items():  # each grid value must pass the method's own check
-            for v in values:
-                try:
-                    m.resolve({**given, k: v})
-                except ValueError as e:
-                    raise ConfigError(f"--grid {k}: {e}") from None
+            checked = [_check_axis_value(m, given, k, v) for v in values]
+            if not batchable(m.hypers[k].check, values):
+                axes[k] = checked
         resolved = {k: (None if k in grid else _scalar(v)) for k, v in h.items()}
         label = f"{m.name} ({m.convention})" if several_conventions else m.name
-        specs.append(MethodSpec(m.name, m.convention, given, resolved, sources, label, spec))
+        specs.append(MethodSpec(m.name, m.convention, given, resolved, sources, label, spec, h, axes))
     return specs
+
+
+def _check_axis_value(m, given: dict, k: str, v: Any) -> Any:
+    try:
+        return m.resolve({**given, k: v})[0][k]
+    except ValueError as e:
+        raise ConfigError(f"--grid {k}: {e}") from None
+
+
+def batchable(check: str, values: list) -> bool:
+    """A grid axis runs as (B,) arrays when its values are numbers; schedules, booleans and integer counts
+    need one batch per value."""
+    return check not in ("bool", "schedule", "beta1_schedule", "int+", "int") and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def batched(h: dict[str, Any], B: int) -> dict[str, Any]:
+    """Resolved hyperparameters (numbers as (1, 1) arrays) for a batch of B configurations: (B, 1) arrays."""
+    return {k: np.broadcast_to(v, (B, 1)).astype(float) if isinstance(v, np.ndarray) else v
+            for k, v in h.items()}
 
 
 def resolve_domain(prob, domain: str | None, radius: float | None):
@@ -543,14 +676,22 @@ def resolve_domain(prob, domain: str | None, radius: float | None):
         raise ConfigError(str(e)) from None
 
 
-def check_x0(x0, prob, dom) -> None:
+def check_x0(x0, prob, dom) -> float | list[float] | None:
+    """--x0 as the run records it (a number, or d numbers), finite and inside the feasible set."""
     if x0 is None:
-        return
-    x = np.atleast_1d(np.asarray(x0, float))
-    if x.shape[0] not in (1, prob.d):
-        raise ConfigError(f"--x0 needs 1 or d = {prob.d} numbers, got {x.shape[0]}")
-    if not np.all(dom.contains(np.broadcast_to(x, (1, prob.d)))):
+        return None
+    try:
+        values = [float(v) for v in np.ravel(np.asarray(x0, dtype=object))]
+    except (TypeError, ValueError):
+        raise ConfigError(f"--x0 expects a number or a comma list of numbers, got {x0!r}") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ConfigError(f"--x0 must be finite, got {x0!r}")
+    if len(values) not in (1, prob.d):
+        raise ConfigError(f"--x0 needs 1 or d = {prob.d} numbers, got {len(values)}")
+    x0 = values[0] if len(values) == 1 else values
+    if not np.all(dom.contains(np.broadcast_to(np.asarray(values), (1, prob.d)))):
         raise ConfigError(f"--x0 {x0} lies outside the feasible set {dom.describe()}")
+    return x0
 
 
 def _registry_names() -> set[str]:
@@ -566,3 +707,117 @@ def grid_size(grid: dict[str, list]) -> int:
 def default_shard_size(n_rows: int) -> int:
     """Rows per shard: the whole batch when small, else slices of 1024 configurations."""
     return max(1, min(n_rows, 1024))
+
+
+# ---------------------------------------------------------------- one batch: what the engine runs
+@dataclass
+class Call:
+    """One checked batch of B configurations, every value resolved: the engine's arguments
+    (``oco.engine.run``), and the backend asked for. ``oco.api.Job`` runs it."""
+
+    problem: Any
+    method: Any
+    h: dict[str, Any]  # hyperparameters, numbers as (B, 1) arrays
+    seeds: np.ndarray  # (B,) int64
+    T: int
+    x0: np.ndarray  # (B, d)
+    domain: Any
+    checkpoints: np.ndarray  # the rounds recorded
+    backend: str
+
+
+def check_call(problem, method, T: int, *, convention: str = "paper", x0=None, domain=None,
+               radius: float = 1.0, seed=0, problem_params: dict | None = None, checkpoints=100,
+               checkpoint_every: int | None = None, backend: str = "auto",
+               hyperparameters: dict[str, Any] | None = None) -> Call:
+    """``oco.simulate``'s arguments checked and resolved (typed values: a problem or its name, a method or its
+    spec, numbers or (B,) arrays): the Call. Raises ValueError (one line) naming the argument."""
+    from . import specs
+
+    T = check_T(T, "T")
+    check_backend(backend)
+    prob = problem_of(problem, problem_params)
+    m = specs.resolve(method, convention)
+    check_backend(backend, [m])
+    seeds = np.atleast_1d(np.asarray(seed))
+    if seeds.ndim != 1 or not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
+        raise ValueError(f"seed must be a non-negative integer or a 1-D array of them, got {seed!r}")
+    max_rounds = getattr(prob, "max_rounds", None)
+    if max_rounds is not None and T > max_rounds:
+        raise ValueError(f"T={T} is too long: the problem has {max_rounds} rounds")
+    # the batch size B: from the hyperparameter arrays, the seeds, or one x0 row per configuration
+    x0_rows = np.shape(x0)[0] if x0 is not None and np.ndim(x0) == 2 else 1
+    hints = {n for n in (len(seeds), x0_rows) if n > 1}
+    if len(hints) > 1:
+        raise ValueError(f"seed and x0 give different batch sizes: {sorted(hints)}")
+    h, B = m.resolve(hyperparameters or {}, batch=hints.pop() if hints else None)
+    dom = domain_of(prob, domain, radius)
+    return Call(prob, m, h, np.broadcast_to(seeds, (B,)).copy(), T, x0_rows_of(prob, dom, x0, B), dom,
+                checkpoint_rounds(T, checkpoints, checkpoint_every), backend)
+
+
+def check_T(T, name: str = "--T") -> int:
+    """A horizon: an integer in [1, 10^12]."""
+    number = isinstance(T, (int, float, np.integer, np.floating)) and not isinstance(T, bool)
+    if not number or not float(T).is_integer() or T < 1:
+        raise ConfigError(f"{name} must be an integer >= 1, got {T!r}")
+    if T > MAX_T:
+        raise ConfigError(f"{name} must be at most 10^12 (about two hours a configuration on the fastest "
+                          f"backend), got {T:.3g}")
+    return int(T)
+
+
+def problem_of(problem, params: dict | None = None):
+    """A Problem instance as it is, or a registered one by name (with ``params``)."""
+    from oco.problems import Problem, get_problem
+
+    if isinstance(problem, Problem):
+        if params:
+            raise ValueError("problem parameters go with a problem name, not an instance")
+        return problem
+    if isinstance(problem, str):
+        return get_problem(problem, **(params or {}))
+    raise TypeError(f"problem must be a name or a problems.Problem, got {type(problem).__name__}")
+
+
+def domain_of(prob, domain, radius: float):
+    """A Domain as it is, ``"box"``/``"ball"``/``"none"`` with ``radius``, or the problem's own (None)."""
+    from .projections import make_domain
+
+    if domain is None:
+        return prob.default_domain()
+    return make_domain(domain, radius) if isinstance(domain, str) else domain
+
+
+def x0_rows_of(prob, dom, x0, B: int) -> np.ndarray:
+    """x_1 of each configuration, (B, d): the problem's default, or x0 (a number, d numbers, or (B, d)),
+    finite and in the feasible set."""
+    d = prob.d
+    if x0 is None:
+        return np.broadcast_to(prob.default_x0(dom), (B, d)).copy()
+    x = np.asarray(x0, dtype=float)
+    if x.ndim == 0 or x.shape == (d,) or x.shape == (1, d):
+        x = np.broadcast_to(x.reshape(-1)[:d] if x.ndim else x, (B, d)).copy()
+    elif x.shape != (B, d):
+        raise ValueError(f"x0 must be a number, shape ({d},) or ({B}, {d}); got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 must be finite")
+    if not np.all(dom.contains(x)):
+        raise ValueError(f"x0 must lie in the feasible set {dom.describe()}")
+    return x
+
+
+def checkpoint_rounds(T: int, checkpoints=100, checkpoint_every: int | None = None) -> np.ndarray:
+    """The rounds recorded: every k-th (``checkpoint_every``), about n log-spaced, or those given."""
+    from .engine import every_checkpoints, log_checkpoints
+
+    if checkpoint_every is not None:
+        if checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+        return every_checkpoints(T, int(checkpoint_every))
+    if np.ndim(checkpoints) == 0:
+        return log_checkpoints(T, int(checkpoints))
+    cks = np.unique(np.asarray(checkpoints, dtype=np.int64))
+    if cks[0] < 1 or cks[-1] > T:
+        raise ValueError(f"checkpoints must lie in [1, T={T}]")
+    return cks

@@ -97,10 +97,8 @@ class Experiment:
     def resolve(self, backend: str = "numpy"):
         from .config import resolve
 
-        named = {k: v for k, v in self.hypers.items() if k in ("alpha", "beta1", "beta2", "eps", "schedule")}
-        other = {k: v for k, v in self.hypers.items() if k not in named}
         return resolve(
-            self.kind, self.problem, list(self.methods), T=self.T, hypers=named, sets={**other, **self.sets},
+            self.kind, self.problem, list(self.methods), T=self.T, hypers={**self.hypers, **self.sets},
             params=self.params, x0=self.x0, seeds=self.seeds, checkpoints=self.checkpoints,
             checkpoint_every=self.checkpoint_every, grid=self.grid, backend=backend,
         )
@@ -491,7 +489,6 @@ def prepare(name: str, out: Path, force: bool = False, backend: str = "numpy",
             experiment: Experiment | None = None) -> None:
     """Check the experiment's configuration (every part's, for a group) and its folder before anything is
     written. ``experiment``: a version of NAME to use instead (``scaled``)."""
-    from . import runs, sweeps
     from .io import check_out_dir
 
     e = experiment or EXPERIMENTS[name]
@@ -502,8 +499,7 @@ def prepare(name: str, out: Path, force: bool = False, backend: str = "numpy",
     else:
         io.check_writable(out, "--out")
     for part in e.parts or (e,):
-        cfg = part.resolve(backend)
-        (sweeps.validate if part.kind == "sweep" else runs.validate)(cfg)
+        part.resolve(backend)
 
 
 def reproduce(name: str, out: Path, command: list[str] | None = None, fmt: str = "png",

@@ -18,34 +18,17 @@ from pathlib import Path
 import numpy as np
 
 from . import io
-from .config import Config, ConfigError
+from .config import Config
 from .result import LR_QUANTILES, Result
 
 
-def _seed_arg(cfg: Config):
-    return np.asarray(cfg.seeds, dtype=np.int64) if len(cfg.seeds) > 1 else cfg.seeds[0]
-
-
-def validate(cfg: Config) -> None:
-    """One round of every method: whatever the engine would reject, it rejects now, before any output."""
-    from .api import simulate
-
-    for ms in cfg.methods:
-        try:
-            simulate(cfg.problem, ms.method, 1, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
-                     seed=_seed_arg(cfg), checkpoints=[1], **ms.given)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-
-
 def execute(cfg: Config, progress: Callable[[int], None] | None = None) -> list[Result]:
-    """Every method of a run, all seeds of a method in one batch; the kernels the methods need are compiled
-    in parallel (``oco.backends.compile_ahead``)."""
-    from .api import plan
+    """Every method of a run, all seeds of a method in one batch, as the checker resolved them
+    (``Config.calls``); the kernels the methods need compile in parallel (``oco.backends.compile_ahead``)."""
+    from .api import Job
     from .backends import compile_ahead
 
-    jobs = [plan(cfg.problem, ms.method, cfg.T, x0=cfg.x0, domain=cfg.domain, backend=cfg.backend,
-                 seed=_seed_arg(cfg), **cfg.checkpoint_kwargs(), **ms.given) for ms in cfg.methods]
+    jobs = [Job.of(call) for call in cfg.calls()]
     results = []
     with compile_ahead(jobs) as ahead:
         for job in jobs:

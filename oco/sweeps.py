@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import inspect
-import functools
 import itertools
 import math
 import os
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import io
-from .config import Config, ConfigError, grid_size, parse_grid, parse_value, parse_x0, resolve
+from .config import Config, ConfigError, batched, grid_size, parse_value, resolve
 from .result import LR_QUANTILES, require_pandas
 
 if TYPE_CHECKING:
@@ -118,17 +117,9 @@ def row_index(cfg: Config, i: int) -> tuple[int, int, int]:
 
 
 def _batchable(cfg: Config, ms_index: int, axis: str) -> bool:
-    """Numeric axes run as (B,) arrays; schedules, booleans and integer counts need one batch per value."""
-    ms = cfg.methods[ms_index]
-    check = ms.method.hypers[axis].check
-    return _numeric(tuple(cfg.grid[axis])) and check not in (
-        "bool", "schedule", "beta1_schedule", "int+", "int")
-
-
-@functools.lru_cache(maxsize=64)
-def _numeric(values: tuple) -> bool:
-    """Every value of a grid axis is a number (asked once a batch: the axis can hold 10⁴ values)."""
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    """Numeric axes run as (B,) arrays; schedules, booleans and integer counts need one batch per value (the
+    checker keeps their checked values, ``MethodSpec.axes``)."""
+    return axis not in cfg.methods[ms_index].axes
 
 
 def header(cfg: Config) -> list[str]:
@@ -175,23 +166,20 @@ def _axis_indices(grid: dict[str, list], points: np.ndarray) -> list[np.ndarray]
     return out
 
 
-def _simulate_rows(cfg: Config, mi: int, rows: list[int], T: int, progress=None, **kw):
-    return _plan_rows(cfg, mi, rows, T, **kw).run(progress)
-
-
-def _plan_rows(cfg: Config, mi: int, rows: list[int], T: int, **kw):
-    """The ``oco.api.Job`` of a batch of rows of one method."""
-    from .api import plan
+def _plan_rows(cfg: Config, mi: int, rows: list[int]):
+    """The ``oco.api.Job`` of a batch of rows of one method: its hyperparameters as the checker resolved them,
+    each grid axis's values those of the rows."""
+    from .api import Job
 
     ms = cfg.methods[mi]
-    hyper = dict(ms.given)
     r = np.asarray(rows, np.int64)
+    h = batched(ms.h, len(rows))
     S, P = len(cfg.seeds), grid_size(cfg.grid)
     for (a, values), at in zip(cfg.grid.items(), _axis_indices(cfg.grid, (r // S) % P)):
-        hyper[a] = np.asarray(values, float)[at] if _batchable(cfg, mi, a) else values[at[0]]
+        h[a] = batched({a: ms.axes[a][at[0]]}, len(rows))[a] if a in ms.axes else \
+            np.asarray(values, float)[at].reshape(-1, 1)
     seeds = np.asarray(cfg.seeds, dtype=np.int64)[r % S]
-    return plan(cfg.problem, ms.method, T, x0=cfg.x0, domain=cfg.domain, backend=sweep_backend(cfg, T),
-                seed=seeds, **kw, **hyper)
+    return Job.of(cfg.call(ms, seeds, h, sweep_backend(cfg, cfg.T)))
 
 
 def sweep_backend(cfg: Config, T: int) -> str:
@@ -207,16 +195,6 @@ def sweep_backend(cfg: Config, T: int) -> str:
     return "numba" if big and numba.supports(cfg.problem, cfg.domain) is None else "auto"
 
 
-def validate(cfg: Config) -> None:
-    """One round of every batch of the sweep: what the engine would reject, it rejects before any output."""
-    whole = Shard(0, 0, n_rows(cfg))
-    for mi, _, rows in _groups(cfg, whole):
-        try:
-            _simulate_rows(cfg, mi, rows, 1, checkpoints=[1])
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
-
-
 def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None = None,
               before: Callable[[int, tuple], None] | None = None) -> tuple[str, dict]:
     """The CSV lines (no header) and the checkpoint traces of one shard (``before(method index, fixed
@@ -228,7 +206,7 @@ def run_shard(cfg: Config, shard: Shard, progress: Callable[[int], None] | None 
     for mi, fixed, rows in _groups(cfg, shard):
         if before is not None:
             before(mi, fixed)
-        r = _simulate_rows(cfg, mi, rows, cfg.T, progress, **cfg.checkpoint_kwargs())
+        r = _plan_rows(cfg, mi, rows).run(progress)
         ms = cfg.methods[mi]
         ck = r.checkpoints
         if not arrays:
@@ -543,7 +521,7 @@ def run_local(cfg: Config, pending: list[Shard], progress: Callable[[int], None]
     for s in pending[:64]:
         for mi, fixed, rows in _groups(cfg, s):
             if (mi, fixed) not in jobs:
-                jobs[mi, fixed] = _plan_rows(cfg, mi, rows, cfg.T, **cfg.checkpoint_kwargs())
+                jobs[mi, fixed] = _plan_rows(cfg, mi, rows)
     with compile_ahead(list(jobs.values())) as ahead:
         def before(mi, fixed):
             if (mi, fixed) in jobs:
@@ -821,12 +799,12 @@ def load_traces(folder: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------- the Python API
-def prepare(out: str | Path | None, resume: bool, grid: dict[str, list], shard_size: int | None,
+def prepare(out: str | Path | None, resume: bool, grid: Mapping[str, Sequence | str], shard_size: int | None,
             traces: str | None = None, **settings: Any) -> Config:
     """The checks ``oco sweep`` makes before it computes, in its order: the output folder (when there is
-    one), ``--traces``, the grid, the settings (``config.resolve(**settings)``), that a resumed folder holds
-    the same sweep, the disk, and one round of every batch; returns the checked configuration. Raises
-    ConfigError or OutputError (ValueErrors), having written nothing."""
+    one), ``--traces``, the grid, the settings (the checker, ``config.resolve(**settings)``), that a resumed
+    folder holds the same sweep, and the disk; returns the checked configuration. Raises ConfigError or
+    OutputError (ValueErrors), having written nothing."""
     if out is not None:
         io.check_out_dir(out, resume=resume)
     if traces is not None:
@@ -840,7 +818,6 @@ def prepare(out: str | Path | None, resume: bool, grid: dict[str, list], shard_s
         check_resume(out, cfg, traces)
     if out is not None:
         check_disk(cfg, out, traces_mode(out if resume else None, traces))
-    validate(cfg)
     return cfg
 
 
@@ -892,7 +869,8 @@ def sweep(
     """``oco sweep`` from Python: every method × every point of ``grid`` × seeds seed … seed+seeds−1, as
     a pandas DataFrame with the columns and numbers of ``sweep.csv`` (the same rows, read back exactly).
 
-    The arguments are the command's options and are read as it reads them: ``methods`` is a name,
+    The arguments are the command's options as typed values, checked by the checker the command uses
+    (``oco.config.resolve``; nothing is turned into text and read back): ``methods`` is a name,
     ``"name:convention"`` or a list of them (default: adam and amsgrad), ``convention`` is ``--preset``,
     ``problem_params`` is ``--param``, the other keywords are hyperparameters (``--alpha``, ``--set``), and a
     grid axis is a list of values or a spec string (``"0.9,0.99"``, ``"0:0.99:5"``). With ``out=DIR`` it
@@ -921,11 +899,11 @@ def sweep(
     if not isinstance(problem, (str, os.PathLike)):
         raise ConfigError(f"problem must be a problem's name or a file's path, got {type(problem).__name__}")
     cfg = prepare(
-        out, resume, parse_grid([f"{k}={_spec(v)}" for k, v in _axes(grid)]), shard_size, traces,
-        problem=str(problem), methods=_listed(methods) if methods is not None else None, T=T,
-        convention=convention, sets=hyperparameters, params=problem_params,
-        x0=None if x0 is None else parse_x0(_spec(x0)), domain=domain, radius=radius, seed=seed, seeds=seeds,
-        backend=backend, checkpoints=checkpoints, checkpoint_every=checkpoint_every,
+        out, resume, grid, shard_size, traces,
+        problem=os.fspath(problem), methods=_listed(methods) if methods is not None else None, T=T,
+        convention=convention, hypers=hyperparameters, params=problem_params, x0=x0, domain=domain,
+        radius=radius, seed=seed, seeds=seeds, backend=backend, checkpoints=checkpoints,
+        checkpoint_every=checkpoint_every,
     )
     if out is None:
         text = csv_text(cfg, (text for _, (text, _) in run_local(cfg, shards(cfg), progress)))
@@ -942,19 +920,8 @@ def _frame(pd, text: str) -> pandas.DataFrame:
     return pd.DataFrame([[None if c == "" else parse_value(c) for c in row] for row in rows], columns=head)
 
 
-def _axes(grid: Mapping[str, Sequence | str]) -> list[tuple[str, Sequence | str]]:
-    if not isinstance(grid, Mapping):
-        raise ConfigError(f"grid must map hyperparameter names to values, got {type(grid).__name__}")
-    return list(grid.items())
-
-
 def _listed(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
-
-
-def _spec(values: Any) -> str:
-    """Values as the command line spells them (``a,b,c``, each exact), to be parsed as it parses them."""
-    return values if isinstance(values, str) else ",".join(io.fmt_cell(v) for v in _listed(values))
 
 
 def _call_line(call: dict[str, Any]) -> list[str]:

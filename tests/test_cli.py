@@ -401,6 +401,48 @@ def test_bad_input_one_line_exit_2_nothing_written(case, tmp_path):
     assert not out.exists() or not any(out.iterdir())
 
 
+def _never_runs(*args, **kwargs):
+    raise AssertionError("a check ran the engine")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run", "-m", "torch:torch.optim.Adam", "--backend", "numba"],
+     "--backend numba does not apply to torch:torch.optim.Adam"),
+    (["sweep", "-m", "adam", "-m", "torch:torch.optim.SGD", "--grid", "alpha=0.1,0.2", "--backend", "numpy",
+      "--out", "{out}"], "--backend numpy does not apply to torch:torch.optim.SGD"),
+    (["run", "-m", "torch:torch.optim.SGD", "--set", "nesterov=true"], "Nesterov momentum requires"),
+    (["sweep", "-m", "torch:torch.optim.SGD", "--set", "nesterov=true", "--grid", "momentum=0.9,0", "--out",
+      "{out}"], "Nesterov momentum requires"),
+])
+def test_foreign_optimizers_are_checked_without_running(args, needle, tmp_path, monkeypatch):
+    """--backend with a torch: spec is refused (the optimizer runs in its own library), and its constructor's
+    checks run when the checker builds it: one line, exit 2, and no round run to find out."""
+    from oco.api import Job
+
+    pytest.importorskip("torch")
+    monkeypatch.setattr(Job, "run", _never_runs)
+    out = tmp_path / "out"
+    r = invoke(*[a.replace("{out}", str(out)) for a in args], "--T", "5", ok=False)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+    assert not out.exists()
+
+
+def test_checking_runs_nothing(tmp_path, monkeypatch):
+    """The checker resolves a run and a sweep (numba kernels included) without running a round: the kernels
+    compile while the run runs (oco.backends.compile_ahead), not one after another before it."""
+    from oco import config, sweeps
+    from oco.api import Job
+
+    monkeypatch.setattr(Job, "run", _never_runs)
+    cfg = config.resolve("run", "reddi-online", ["adam", "amsgrad"], T=50, backend="numba")
+    assert [ms.h["beta1"].shape for ms in cfg.methods] == [(1, 1), (1, 1)]
+    sweeps.prepare(tmp_path / "sw", False, {"beta1": [0.0, 0.9]}, None, problem="reddi-online", T=50,
+                   backend="numba")
+    assert not (tmp_path / "sw").exists()
+
+
 def test_malformed_problem_file(tmp_path):
     bad = tmp_path / "coefficients.csv"
     bad.write_text("this is, not\na coefficient file\n")

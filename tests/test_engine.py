@@ -432,7 +432,7 @@ def test_numpy_engine_equals_the_generic_loop_bit_for_bit(problem, kw, method):
     a box) against the same loop through the generic ``Arrays`` (round-by-round tallies, data gathered per
     round): every number of the Result equal, diverged configurations included."""
     from oco import engine
-    from oco.api import resolve_problem
+    from oco.config import problem_of as resolve_problem
 
     prob = resolve_problem(problem, kw.pop("problem_params", None))
     m = oco.get_method(method)

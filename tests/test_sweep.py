@@ -219,9 +219,8 @@ def test_sweep_with_d_dimensional_problem(tmp_path, monkeypatch):
     assert (tmp_path / "sweep_adam-paper.png").exists()  # one axis: a line plot
 
 
-def test_validate_catches_engine_errors_before_output(tmp_path):
-    cfg = make({"beta1": [0.5]}, x0=[0.3])
-    sw.validate(cfg)
+def test_the_checker_catches_engine_errors_before_output(tmp_path):
+    make({"beta1": [0.5]}, x0=[0.3])  # inside the feasible set: accepted
     with pytest.raises(config.ConfigError):
         make({"beta1": [0.5]}, x0=5.0)
 

@@ -333,7 +333,10 @@ def check_suite(methods, problems: list[str] | None = None, quick: bool = False,
     """Every method (a spec or a list of them) on every problem of the suite (or those named): the report,
     its verdicts and, per (method, problem), the traces the figure draws (t and R_t/t, the median over seeds).
     ``max_T`` caps the horizons; ``progress`` is told the rounds run (``rounds`` says how many in all)."""
+    from ..config import check_suite as check_request
+
     methods = [methods] if isinstance(methods, str) or not isinstance(methods, (list, tuple)) else list(methods)
+    check_request(methods, hyperparameters, backend, max_T)
     verdicts, curves = [], {}
     for v, r in _checks(methods, select(problems), quick, backend, progress, max_T, **hyperparameters):
         verdicts.append(v)
@@ -342,25 +345,6 @@ def check_suite(methods, problems: list[str] | None = None, quick: bool = False,
                 median = np.nanmedian(r.checkpoints.avg_regret, axis=1)
             curves[(v.method, v.problem)] = (r.checkpoints.t, median)
     return CheckReport(methods, verdicts, curves)
-
-
-def validate(methods: list, hypers: dict, backend: str = "auto", max_T: int | None = None,
-             every_method: bool = True) -> None:
-    """Before anything runs: every spec resolves and every value passes its method's checks, the backend
-    exists, ``max_T`` is in [1, 10^12]; with ``every_method`` each method has every hyperparameter given
-    (without it, as with ``oco check --all``, a value goes to the methods that have it). ValueError
-    otherwise."""
-    from .. import config
-
-    for m in methods:
-        resolved = config.parse_methods([m], "paper")[0][1]
-        unknown = [k for k in hypers if k not in resolved.hypers]
-        if unknown and every_method:
-            raise ValueError(f"{m} has no hyperparameter {unknown[0]!r}")
-        resolved.resolve({k: v for k, v in hypers.items() if k in resolved.hypers})
-    config.check_backend(backend)
-    if max_T is not None and not 1 <= max_T <= config.MAX_T:
-        raise ValueError(f"--T must be in [1, 10^12], got {max_T}")
 
 
 def select(problems: list[str] | None) -> list[str]:
