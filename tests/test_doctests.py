@@ -14,8 +14,11 @@ import pytest
 
 import oco
 
-MODULES = ["oco", *sorted(m.name for m in pkgutil.walk_packages(oco.__path__, "oco.")
-                          if m.name.rpartition(".")[2] != "__main__")]
+import oco.problems  # noqa: E402  (in a checkout, found by oco's finder rather than on oco.__path__)
+
+MODULES = sorted({"oco", "oco.cli", "oco.problems",
+                  *(m.name for m in pkgutil.walk_packages(oco.__path__, "oco.") if not m.name.endswith("__main__")),
+                  *(m.name for m in pkgutil.walk_packages(oco.problems.__path__, "oco.problems."))})
 
 EXAMPLES_NEED = {"oco.sweeps": "pandas", "oco.result": "pandas"}  # optional packages the examples use
 
