@@ -13,8 +13,7 @@ import pkgutil
 import pytest
 
 import oco
-
-import oco.problems  # noqa: E402  (in a checkout, found by oco's finder rather than on oco.__path__)
+import oco.problems  # in a source tree, oco's finder gives it: it is not on oco.__path__
 
 MODULES = sorted({"oco", "oco.cli", "oco.problems",
                   *(m.name for m in pkgutil.walk_packages(oco.__path__, "oco.") if not m.name.endswith("__main__")),
