@@ -373,7 +373,8 @@ class EngineRounds(Rounds):
                  domain: Domain, K: int):
         B, d = x0.shape
         x = x0.astype(float, copy=True)
-        env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x).items()}
+        env = init_env(method, h, x)
+        env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in env.items()}
         self.xp, self.problem, self.env = xp, problem, env
         self.clock, self.update = hoist_fixed(env, *xp.pieces(method, h))
         self.x = xp.asarray(x)

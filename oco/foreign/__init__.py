@@ -122,7 +122,8 @@ class ForeignRounds(Rounds):
         """``oco.engine.finish``'s Result, its learning rates marked not observable."""
         from ..engine import finish
 
-        result = finish(self.problem, opt, h, seeds, T, self.x, domain, checkpoints, self.tallies, self.traces)
+        tallies, traces = self.tallies, self.traces
+        result = finish(self.problem, opt, h, seeds, T, self.x, domain, checkpoints, tallies, traces)
         result.lr_observed = False
         return result
 

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..hints import did_you_mean
-from ..loop import host_loop
+from ..loop import CHUNK, host_loop
 from ..methods import ALIASES, Hyper, clock_pieces
 from ..methods.table import _schedule
 from . import NOT_OBSERVABLE, Foreign, ForeignRounds, Stepper, import_dotted, run_foreign
@@ -257,8 +257,8 @@ class OptaxOptimizer(Foreign):
 
 
 class ScanRounds(ForeignRounds):
-    """The optimizer's rounds computed ahead by ``_scan``, a piece of rounds at a time: x_{t+1} = Π_F(x_t + u_t)
-    for every round of the piece. While JAX computes the next piece (dispatched by ``prepare`` before the
+    """The optimizer's rounds computed ahead by ``_scan``, a piece of rounds at a time: x_{t+1} =
+    Π_F(x_t + u_t) for every round of the piece. While JAX computes the next piece (dispatched by ``prepare`` before the
     host loop runs this one), NumPy does oco's bookkeeping of this one (``run``): the losses, Tallies
     (divergence, the compensated sum) and the checkpoints, round by round as ``ForeignRounds`` does. The
     scan carries its own x_{t+1} even where a configuration diverges: Tallies keeps that configuration's last
@@ -289,7 +289,8 @@ class ScanRounds(ForeignRounds):
         m, L = data.shape[1], self.piece
         padded, lr = np.zeros((L, len(data), *data.shape[2:])), np.zeros((L, len(self.x)))
         padded[:m], lr[:m] = np.swapaxes(data, 0, 1), self.rates(t, t + m)
-        self.carry, xs = self.opt._call(self.scan, self.carry, jnp.asarray(padded), jnp.asarray(lr), self.rows)
+        padded, lr = jnp.asarray(padded), jnp.asarray(lr)
+        self.carry, xs = self.opt._call(self.scan, self.carry, padded, lr, self.rows)
         return data, xs
 
     def run(self, piece, t: int, n: int, j: int) -> None:
@@ -371,10 +372,8 @@ def _projection(domain):
 
 
 def _piece(width: int, T: int) -> int:
-    """Rounds per scan: a power of two dividing ``engine.CHUNK`` (pieces stay inside a chunk of data), at most
-    SCAN_ELEMENTS/width and no more than T needs; one length per run, so the scan compiles once."""
-    from ..engine import CHUNK
-
+    """Rounds per scan: a power of two dividing ``oco.loop.CHUNK`` (pieces stay inside a chunk of data), at
+    most SCAN_ELEMENTS/width and no more than T needs; one length per run, so the scan compiles once."""
     L = 1
     while L < CHUNK and 2 * L * width <= SCAN_ELEMENTS and L < T:
         L *= 2

@@ -4,8 +4,9 @@ For a row of the table and a run's fixed choices (schedules, boolean options, th
 hyperparameters are equal across the batch, the problem's declared loss) the backend writes the source of a
 kernel module, compiles it with numba and runs it from the host loop:
 
-    scalar_ops.py   the scalar operations the kernels call (NumPy's ufuncs on float64 scalars, value for value;
-                    exp, log, cos and pow the C library's, as ``oco.methods.ops``; np.sum's pairwise sum)
+    scalar_ops.py   the scalar operations the kernels call (NumPy's ufuncs on float64 scalars, value for
+                    value; exp, log, cos and pow the C library's, as ``oco.methods.ops``; np.sum's pairwise
+                    sum)
     shared.py       the shared module every kernel imports: those operations and the source of every piece
                     of the table (``inspect.getsource``: nothing is written twice by hand)
     emit.py         ``Emitter``: a kernel module's source — its ``clock`` (the batch's shared clock) and its

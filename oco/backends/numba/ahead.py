@@ -105,7 +105,7 @@ class Ahead:
             self._here(self.pending.pop(other)[0])
         try:
             future.result()
-        except Exception:  # the worker could not (nor unpickle it: False): this process compiles it as it runs
+        except Exception:  # the worker could not (or said False): this process compiles it as it runs it
             pass
 
     @staticmethod

@@ -3,12 +3,12 @@
 A kernel module imports the shared module (``oco.backends.numba.shared``), holds the source of a user's own
 pieces or loss piece, and two functions:
 
-    clock(t0, n, W, UC, ...)   the clock pieces that read only names shared by the whole batch (α_t = α/√t for
-                               one α, β^t for one β): once per round, not once per configuration, into the rows
-                               of W — run by the host on its data thread, ahead of the kernel
+    clock(t0, n, W, UC, ...)   the clock pieces that read only names shared by the whole batch (α_t = α/√t
+                               for one α, β^t for one β): once per round, not once per configuration, into
+                               the rows of W — run by the host on its data thread, ahead of the kernel
     kernel(t0, n, G, ...)      the rounds t0..t0+n−1 for a slice of the batch: blocks of ``CONFIG_BLOCK``
-                               configurations, each on its own copies, written back at the end; inside a block
-                               one of the forms of ``oco.backends.numba.forms``
+                               configurations, each on its own copies, written back at the end; inside a
+                               block one of the forms of ``oco.backends.numba.forms``
 
 The emitter holds what every part reads (the pieces split into the batch's clock and the per-configuration
 one, the state, the hyperparameters, the problem's ``Loss``) and names each value in the generated code
@@ -30,7 +30,7 @@ CONFIG_ORDER_BELOW = 8  # fewer configurations than this run configuration by co
 KERNEL_ARGS = ["t0", "n", "G", "k0", "W", "sidx", "X", "LO", "HI", "radius",
                "cum", "comp", "active", "div_at", "gneg", "lrmin", "lrmax", "prev_eta"]
 PER_CONFIG = ["cum", "comp", "lrmin", "lrmax", "sidx", "div_at", "gneg", "active"]
-JIT = "@njit(nogil=True, cache=True, error_model='numpy')"  # nogil: the host runs slices on threads of its own
+JIT = "@njit(nogil=True, cache=True, error_model='numpy')"  # nogil: the host runs slices on threads
 
 
 def indent(lines: list[str], levels: int = 1) -> list[str]:
@@ -60,7 +60,8 @@ class Loss:
             return ["f = g * x"]
         if self.kind == "separable":
             return [f"f, g = {self.piece.__name__}(x, {', '.join(xi)})"]
-        return [f"f, dl_ = {self.piece.__name__}({xi[1]} * (0.0 + {xi[0]} * x))", f"g = ({xi[1]} * dl_) * {xi[0]}"]
+        return [f"f, dl_ = {self.piece.__name__}({xi[1]} * (0.0 + {xi[0]} * x))",
+                f"g = ({xi[1]} * dl_) * {xi[0]}"]
 
     def rows(self, row: str) -> list[str]:
         """Any d: for each configuration ii of the block, loss[ii] and the gradient gr[j, ii] (row: the
@@ -107,7 +108,8 @@ def layout(method: Method, h: dict, same) -> tuple[list, list, list]:
     numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
     uni = uniform_names(h, clock, set(same) & set(numeric))
     uouts = [n for p in clock if all(n in uni for ns in p.outs for n in ns) for ns in p.outs for n in ns]
-    return ([k for k in numeric if k in uni], [c for c in method.cstate if c in uni], list(dict.fromkeys(uouts)))
+    ucs = [c for c in method.cstate if c in uni]
+    return [k for k in numeric if k in uni], ucs, list(dict.fromkeys(uouts))
 
 
 class Emitter:
@@ -122,8 +124,8 @@ class Emitter:
     (g + λx) or "decoupled" (x(1 − α_t λ)).
     """
 
-    def __init__(self, method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(), fused=False,
-                 order="round", one_seed=False, loss=None):
+    def __init__(self, method: Method, h: dict, domain_kind: str, decay: str, *, same=frozenset(),
+                 fused=False, order="round", one_seed=False, loss=None):
         self.method, self.domain_kind, self.decay = method, domain_kind, decay
         self.fused, self.order, self.one_seed, self.loss = fused, order, one_seed, Loss(loss)
         self.clock, self.update = round_pieces(method, h)
@@ -182,7 +184,8 @@ class Emitter:
         used = {p.fn for p in (*self.clock, *self.update)}
         own = [*helpers(used), *sorted(used, key=lambda f: f.__name__), self.loss.piece]
         common = shared_functions()
-        src = [f"import math\nimport numpy as np\nfrom numba import njit\nfrom {shared_name()} import *\n\n\n"]
+        src = ["import math\nimport numpy as np\nfrom numba import njit\n",
+               f"from {shared_name()} import *\n\n\n"]
         return "".join(src + [source_of(fn) + "\n" for fn in own if fn is not None and fn not in common])
 
     def clock_function(self) -> str:
@@ -236,11 +239,6 @@ class Emitter:
         return f"{JIT}\ndef kernel(" + ", ".join(sig) + "):\n" + "\n".join(indent(body)) + "\n"
 
 
-def generate(method: Method, h: dict, domain_kind: str, decay: str, **choices) -> str:
-    """The kernel module's source (``Emitter``'s arguments)."""
-    return Emitter(method, h, domain_kind, decay, **choices).source()
-
-
 def kernel_source(problem, method, h, seeds, x0, domain) -> str:
     """The source of the kernel module a run needs (its form follows from the settings: d, the feasible set,
     the batch size, shared hyperparameters, one data seed or several)."""
@@ -254,5 +252,5 @@ def kernel_source(problem, method, h, seeds, x0, domain) -> str:
     # the state stays in registers)
     fused = d == 1 and domain.kind != "ball"
     order = "config" if B < CONFIG_ORDER_BELOW else "round"
-    return generate(method, h, domain.kind, decay, same=shared_hypers(h), fused=fused, order=order,
-                    one_seed=len(np.unique(seeds)) == 1, loss=compiled_loss(problem))
+    return Emitter(method, h, domain.kind, decay, same=shared_hypers(h), fused=fused, order=order,
+                   one_seed=len(np.unique(seeds)) == 1, loss=compiled_loss(problem)).source()

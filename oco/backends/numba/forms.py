@@ -292,7 +292,8 @@ def _element_pass(e) -> list[str]:
 def _projection_pass(e) -> list[str]:
     """Π_F on the block's x̂: the box clips; the ball projects in the weighted norm (weights 1/η)."""
     if e.domain_kind == "box":
-        return ["for j in range(d):", "    for ii in range(nbk):", "        xh[j, ii] = clip(xh[j, ii], LO[j], HI[j])"]
+        return ["for j in range(d):", "    for ii in range(nbk):",
+                "        xh[j, ii] = clip(xh[j, ii], LO[j], HI[j])"]
     if e.domain_kind == "ball":
         return [
             "for ii in range(nbk):",

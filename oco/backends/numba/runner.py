@@ -52,7 +52,8 @@ class KernelRounds(Rounds):
         self.tallies = Tallies.start(B, NUMPY)
         self.prev_eta = np.full((B, d), np.inf)  # Γ_t: round 1 has no η_0 to exceed
         K = len(checkpoints)
-        self.ck_loss, self.ck_x, self.ck_eta = np.full((K, B), np.nan), np.zeros((K, B, d)), np.zeros((K, B, d))
+        self.ck_loss = np.full((K, B), np.nan)
+        self.ck_x, self.ck_eta = np.zeros((K, B, d)), np.zeros((K, B, d))
         self.slices, self.pool = slices(B), None
         self.arrays = (*self._batch(method, h, seeds), *self._state(method, h))
         self.LO, self.HI, self.radius = _bounds(domain, d)
@@ -68,7 +69,7 @@ class KernelRounds(Rounds):
                 self.prev_eta)
 
     def _state(self, method, h) -> list:
-        """The state, the per-configuration clock state and the numeric hyperparameters, as contiguous arrays."""
+        """The state, the per-configuration clock state and the numeric hyperparameters (contiguous)."""
         env = init_env(method, h, self.X)
         numeric = sorted(k for k, v in h.items() if isinstance(v, np.ndarray))
         return [*(np.ascontiguousarray(env[s]) for s in method.state),
@@ -80,7 +81,7 @@ class KernelRounds(Rounds):
         rounds (a fresh W: kernels may still be reading the last one)."""
         n = data.shape[1]
         G = np.ascontiguousarray(np.asarray(data, float).reshape(len(data), n, self.m)).view()
-        G.flags.writeable = False  # always read-only: one compiled signature whether or not the data is a view
+        G.flags.writeable = False  # always read-only: one compiled signature, the data a view or not
         W = np.empty((len(self.uouts), n))
         self.module.clock(t, n, W, self.UC, *self.UH)
         return G, W
@@ -118,7 +119,7 @@ class KernelRounds(Rounds):
                 self.pool.shutdown()
 
     def compile(self) -> None:
-        """Both functions typed for this run's arguments (compiled, or loaded from numba's cache); no round."""
+        """Both functions typed for this run's arguments (compiled, or loaded from the cache): no round."""
         zero = np.zeros((1, 1, self.m))
         self.run(self.prepare(1, zero), 1, 0, 0)
 

@@ -173,7 +173,7 @@ def rowsum(a, n):  # np.sum(a[:n]), bit for bit: 0 + NumPy's pairwise sum (halve
     return 0.0 + val[0]
 
 
-# block copies as plain loops: NumPy slicing and slice assignment inside the kernel cost seconds of compilation
+# block copies as plain loops: NumPy slicing and slice assignment inside a kernel cost seconds of compilation
 @njit(cache=True, error_model='numpy')
 def take(a, lo, hi):  # a[lo:hi].copy()
     out = np.empty(hi - lo, a.dtype)

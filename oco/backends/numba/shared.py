@@ -30,8 +30,8 @@ def shared_functions() -> list:
     from oco.problems import base, ddim, logistic, stochastic
 
     fns = [f for f in vars(pieces).values() if inspect.isfunction(f) and f.__module__ == pieces.__name__]
-    return [*fns, ops.lerp, schedules.sgdr_position, projections.weighted_ball_row, base.linear, ddim.quadratic,
-            logistic.logistic, stochastic.zhang]
+    return [*fns, ops.lerp, schedules.sgdr_position, projections.weighted_ball_row, base.linear,
+            ddim.quadratic, logistic.logistic, stochastic.zhang]
 
 
 @functools.lru_cache(maxsize=1)
