@@ -11,10 +11,10 @@
 One loop for every method. A configuration whose iterate or loss stops being finite is marked diverged at
 that round, keeps its last finite iterate and stops accumulating loss; the others run on.
 
-The loop (``run_with``) is written once over an array library: ``Arrays`` is NumPy's (this module's ``run``,
-the NumPy backend), ``oco.backends.torch_backend`` hands it torch's. What it adds up over the rounds is held
-in ``Tallies``, what it records at the checkpoints in ``Traces``; ``finish`` turns them into the Result for
-every backend.
+The rounds (``EngineRounds``, run by the host loop ``oco.loop.host_loop``) are written once over an array
+library: ``Arrays`` is NumPy's (this module's ``run``, the NumPy backend), ``oco.backends.torch_backend``
+hands ``run_with`` torch's. What they add up over the rounds is held in ``Tallies``, what they record at the
+checkpoints in ``Traces``; ``finish`` turns them into the Result for every backend.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from .loop import CHUNK, Rounds, host_loop
 from .methods import Method, clock_pieces
 from .projections import Box, Domain, Unconstrained
 from .result import LR_QUANTILES, Checkpoints, Result, lr_quantiles
 
-CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.DRAW_BLOCK keeps blocks whole)
 BLOCK_BATCH = 256  # batches up to this size add up their tallies a block of rounds at a time (NumPy)
 BLOCK = 1 << 18  # η entries (2 MB) such a block holds: BLOCK // (B·d) rounds, 1 to CHUNK
 
@@ -358,40 +358,56 @@ def run_with(
     checkpoints: np.ndarray,
     progress: Callable[[int], None] | None = None,
 ) -> Result:
-    """``run`` computing in the array library xp."""
-    B, d = x0.shape
-    x = x0.astype(float, copy=True)
-    env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in init_env(method, h, x).items()}
-    clock, update = hoist_fixed(env, *xp.pieces(method, h))
-    x = xp.asarray(x)
-    wd = h.get("weight_decay") if method.engine_decay else None
-    decay = wd is not None and bool(np.any(wd != 0))
-    decoupled = decay and h.get("decoupled_weight_decay", False)
-    wd = xp.asarray(wd) if decay else None
-    project = xp.projection(domain, d)
-    uniq, seed_index = np.unique(seeds, return_inverse=True)
-    tallies = xp.tallies(B, d)
-    traces = Traces.empty(len(checkpoints), B, d)
-    prev_eta = xp.asarray(np.full((B, d), np.inf))  # η_0 = +∞: round 1 has no η_0 to exceed
-    ks = [*np.asarray(checkpoints).tolist(), T + 1]  # the checkpoint rounds, then one past the end
-    k, t = 0, 1
-    with np.errstate(all="ignore"):  # non-finite values are detected explicitly (Tallies.add)
-        while t <= T:
-            n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-            loss_grad = xp.losses(problem, np.stack([problem.data(int(s), t, n) for s in uniq]), seed_index)
-            for j in range(n):
-                loss, g = loss_grad(j, x)
-                apply_round(env, clock, update, t, g, x, wd, decoupled)
-                eta = xp.broadcast_to(env["eta"], x.shape)
-                x = tallies.add(xp, t, loss, x, project(env["xhat"], eta), eta, prev_eta)
-                prev_eta = xp.copy(eta)
-                if t == ks[k]:
-                    traces.record(k, xp.numpy(tallies.loss(xp)), xp.numpy(x), xp.numpy(eta))
-                    k += 1
-                t += 1
-            if progress is not None:
-                progress(n)
-    return finish(problem, method, h, seeds, T, xp.numpy(x), domain, checkpoints, tallies.numpy(xp), traces)
+    """``run`` computing in the array library xp: ``EngineRounds`` in the host loop."""
+    rounds = EngineRounds(xp, problem, method, h, seeds, x0, domain, len(checkpoints))
+    host_loop(problem, seeds, T, checkpoints, rounds, progress)
+    x, tallies = xp.numpy(rounds.x), rounds.tallies.numpy(xp)
+    return finish(problem, method, h, seeds, T, x, domain, checkpoints, tallies, rounds.traces)
+
+
+class EngineRounds(Rounds):
+    """Algorithm 1's rounds in an array library (``oco.loop.Rounds``): per round g_t from the problem, the
+    row's pieces (``apply_round``), Π_F, and the tallies; η_t and x_t at the checkpoints."""
+
+    def __init__(self, xp: Arrays, problem, method: Method, h: dict, seeds: np.ndarray, x0: np.ndarray,
+                 domain: Domain, K: int):
+        B, d = x0.shape
+        x = x0.astype(float, copy=True)
+        env = init_env(method, h, x)
+        env = {k: (xp.asarray(v) if isinstance(v, np.ndarray) else v) for k, v in env.items()}
+        self.xp, self.problem, self.env = xp, problem, env
+        self.clock, self.update = hoist_fixed(env, *xp.pieces(method, h))
+        self.x = xp.asarray(x)
+        wd = h.get("weight_decay") if method.engine_decay else None
+        decay = wd is not None and bool(np.any(wd != 0))
+        self.decoupled = decay and h.get("decoupled_weight_decay", False)
+        self.wd = xp.asarray(wd) if decay else None
+        self.project = xp.projection(domain, d)
+        self.seed_index = np.unique(seeds, return_inverse=True)[1]
+        self.tallies = xp.tallies(B, d)
+        self.traces = Traces.empty(K, B, d)
+        self.eta = self.prev_eta = xp.asarray(np.full((B, d), np.inf))  # η_0 = +∞: round 1 has none to exceed
+
+    def prepare(self, t: int, data: np.ndarray):
+        """Round j's x ↦ (f_t(x), ∇f_t(x)) for the piece (``Arrays.losses``)."""
+        return self.xp.losses(self.problem, data, self.seed_index)
+
+    def run(self, loss_grad, t: int, n: int, j: int) -> None:
+        xp, env, tallies, project = self.xp, self.env, self.tallies, self.project
+        clock, update, wd, decoupled = self.clock, self.update, self.wd, self.decoupled
+        x, eta, prev_eta = self.x, self.eta, self.prev_eta
+        for i in range(j, j + n):
+            loss, g = loss_grad(i, x)
+            apply_round(env, clock, update, t, g, x, wd, decoupled)
+            eta = xp.broadcast_to(env["eta"], x.shape)
+            x = tallies.add(xp, t, loss, x, project(env["xhat"], eta), eta, prev_eta)
+            prev_eta = xp.copy(eta)
+            t += 1
+        self.x, self.eta, self.prev_eta = x, eta, prev_eta
+
+    def record(self, k: int) -> None:
+        xp = self.xp
+        self.traces.record(k, xp.numpy(self.tallies.loss(xp)), xp.numpy(self.x), xp.numpy(self.eta))
 
 
 COMPARATORS_KEPT = 32 * 2**20  # bytes of comparators kept per problem instance (the latest runs' first)

@@ -20,9 +20,10 @@ def lr_quantiles(eta: np.ndarray) -> np.ndarray:
     ``np.quantile(eta, LR_QUANTILES, axis=-1)`` moved last. With d = 1 each is np.quantile's interpolation
     of the one value with itself, a − (a − a)·0 (so ±inf gives nan and −0.0 stays, as there), without
     np.quantile's partition: for a 10⁴-configuration run's traces that took 0.2 s."""
-    if eta.shape[-1] == 1:
-        return np.repeat(eta - (eta - eta) * 0.0, len(LR_QUANTILES), axis=-1)
-    return np.moveaxis(np.quantile(eta, LR_QUANTILES, axis=-1), 0, -1)
+    with np.errstate(invalid="ignore"):  # ±inf (a zero gradient's η) gives nan, as np.quantile's does
+        if eta.shape[-1] == 1:
+            return np.repeat(eta - (eta - eta) * 0.0, len(LR_QUANTILES), axis=-1)
+        return np.moveaxis(np.quantile(eta, LR_QUANTILES, axis=-1), 0, -1)
 
 
 def require_pandas(what: str):

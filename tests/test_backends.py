@@ -204,7 +204,7 @@ def test_numba_falls_back_to_numpy_with_a_notice(capsys):
     np.testing.assert_array_equal(got.x_final, oco.simulate(p, "adam", T=20, backend="numpy").x_final)
 
 
-# rows whose rounds split differently (see numba_kernel._phases): state recurrences then elementwise then the
+# rows whose rounds split differently (see oco.backends.numba.forms.phases): state recurrences then elementwise then the
 # step; state written by the step (AdaDelta); no step phase (lazy FTRL); the iterate in the step (decoupled
 # and coupled decay); per-configuration clocks carrying state (NAdam, RAdam); a bounded rate (AdaBound)
 FORM_ROWS = [("adam", "paper"), ("adadelta", "paper"), ("ftrl", "paper"), ("adamw", "paper"), ("sgd", "torch"),
@@ -251,13 +251,13 @@ def test_numba_divergence_in_a_block_is_exact(domain):
 def test_split_phases_follow_the_data_flow():
     """Adam: the moments are the state's recurrences (A), η is elementwise (B), the step reads x (C);
     AdaDelta's E[Δx²] is written by the step, so its rate joins C; coupled decay puts every piece in C."""
-    from oco.backends.numba_kernel import _phases
+    from oco.backends.numba.forms import phases
     from oco.engine import round_pieces
 
     def names(row, coupled=False):
         m = oco.get_method(*row)
         h, _ = m.resolve({})
-        ph = _phases(round_pieces(m, h)[1], {*m.state, *m.cstate}, coupled)
+        ph = phases(round_pieces(m, h)[1], {*m.state, *m.cstate}, coupled)
         return [[p.fn.__name__ for p in phase] for phase in ph]
 
     assert names(("adam", "paper")) == [["ema", "ema_sq"], ["root"], ["descend"]]
@@ -343,7 +343,8 @@ def test_numba_scalar_ops_are_the_c_librarys_at_full_optimisation(tmp_path):
     script = '''
 import sys
 import numpy as np
-from oco.backends import numba_kernel as nk
+from oco.backends.numba.cache import load
+from oco.backends.numba.shared import SCALAR_OPS
 from oco.methods import ops
 
 LOOPS = """
@@ -370,7 +371,7 @@ def binary(a, b, out):
     for i in range(a.size):
         out[i] = power(a[i], b[i])
 """
-m = nk.load(nk.SCALAR_OPS + LOOPS)
+m = load(SCALAR_OPS.read_text() + LOOPS)
 d = sys.argv[1]
 x, a, b = (np.load(d + f"/{n}.npy") for n in "xab")
 y = np.roll(x, 1)
@@ -442,7 +443,9 @@ def test_kernels_compiled_ahead_by_a_worker_process_are_the_ones_a_run_loads(tmp
 import os
 import numpy as np
 from oco.api import plan
-from oco.backends import compile_ahead, numba_kernel as nk
+from oco.backends import compile_ahead
+from oco.backends.numba import cached
+from oco.backends.numba.ahead import Ahead
 
 import oco
 from oco.methods import Method, P, pieces
@@ -458,12 +461,12 @@ kw = dict(alpha=np.array([0.1, 0.5, 1.0]), seed=np.array([0, 1, 2]), backend="nu
 jobs = [plan("stochastic-quadratic", m, 300, **kw) for m in ("adagrad", mine, "sgd")]
 results = []
 with compile_ahead(jobs) as ahead:
-    assert isinstance(ahead, nk.Ahead)
+    assert isinstance(ahead, Ahead)
     workers = ahead.pool is not None
     for j in jobs:
         ahead.ready(j)
         if j.method.name == "sgd":
-            print("cached before running:", nk.cached(j.problem, j.method, j.h, j.seeds, j.x0, j.domain))
+            print("cached before running:", cached(j.problem, j.method, j.h, j.seeds, j.x0, j.domain))
         results.append(j.run())
 for job, r in zip(jobs, results):
     ref = plan("stochastic-quadratic", job.method, 300, **{**kw, "backend": "numpy"}).run()

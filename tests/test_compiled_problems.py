@@ -71,9 +71,9 @@ def test_a_few_thousand_coordinates(name):
 
 def test_the_kernels_sum_is_numpys_sum():
     """rowsum(a, n) == np.sum(a) bit for bit: blocks of 8 accumulators up to 128, halving above."""
-    from oco.backends import numba_kernel as nk
+    from oco.backends.numba.shared import load_shared
 
-    ops = nk.load(nk._shared_source(), prefix="oco_ops")
+    ops = load_shared()
     rng = np.random.default_rng(5)
     for n in [*range(1, 300), 1000, 1024, 2047, 5000, 70001]:
         a = rng.normal(size=n) * 10.0 ** rng.uniform(-8, 8, size=n)
@@ -130,7 +130,7 @@ def test_auto_takes_a_cached_kernel_at_any_horizon_and_the_numbers_do_not_change
     first = oco.simulate(p, "adam", **kw)
     oco.simulate(p, "adam", backend="numba", **kw)  # compiles and caches this kernel
     seeds = np.zeros(1, np.int64)
-    from oco.backends.numba_kernel import cached
+    from oco.backends.numba import cached
 
     assert cached(p, m, h, seeds, np.zeros((1, 1)), p.default_domain())
     chosen, why = backends.choose("auto", p, p.default_domain(), 200, m, h, seeds, x0)

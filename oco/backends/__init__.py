@@ -19,13 +19,10 @@ import importlib.util
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .compiled import CompileError, compiled_loss, is_linear  # noqa: F401 (oco.backends' names, kept public)
+
 if TYPE_CHECKING:
     from ..result import Result
-
-class CompileError(Exception):
-    """A compiled backend cannot compile a method's pieces (a user's piece outside the supported subset):
-    ``oco.simulate`` then runs the NumPy engine and says why."""
-
 
 # "auto" weighs what the NumPy engine would take for the whole run against a kernel's first compilation
 # (benchmarks/engine_overhead.py and targets.py on this project's 2-core machines; a kernel compiles once, cached):
@@ -66,7 +63,7 @@ class Backend:
 REGISTRY: dict[str, Backend] = {b.name: b for b in (
     Backend("numpy", "the NumPy engine (float64), the reference", "oco.engine"),
     Backend("numba", "compiled kernels generated from the method table, blocks of configurations on all cores",
-            "oco.backends.numba_kernel", "numba"),
+            "oco.backends.numba", "numba"),
     Backend("torch", "the engine on torch tensors (CUDA when a GPU is present)", "oco.backends.torch_backend",
             "torch", "PyTorch"),
 )}
@@ -90,31 +87,11 @@ def available() -> tuple[str, ...]:
     return tuple(name for name, b in REGISTRY.items() if b.importable())
 
 
-def is_linear(problem) -> bool:
-    """f_t(x) = ⟨g_t, x⟩ with g_t = data_t: the problem says so and keeps the base class's ``loss_grad``, so a
-    backend may compute the loss and gradient itself."""
-    from oco.problems.base import Problem
-
-    return bool(getattr(problem, "linear", False)) and type(problem).loss_grad is Problem.loss_grad
-
-
-def compiled_loss(problem):
-    """How a compiled backend computes f_t and ∇f_t: the problem's declared ``loss`` piece (``Separable`` or
-    ``Margin``, linear losses included) when it keeps the base class's ``loss_grad``; None when the problem
-    computes them in NumPy code of its own (an overridden ``loss_grad``)."""
-    from oco.problems.base import Margin, Problem, Separable
-
-    loss = getattr(problem, "loss", None)
-    if type(problem).loss_grad is not Problem.loss_grad or not isinstance(loss, (Separable, Margin)):
-        return None
-    return loss
-
-
 def compile_ahead(jobs):
     """A context for running several ``oco.api.Job`` one after the other: the numba kernels they need and
-    the cache lacks are compiled in worker processes meanwhile (``numba_kernel.Ahead``); call
+    the cache lacks are compiled in worker processes meanwhile (``oco.backends.numba.ahead.Ahead``); call
     ``ahead.ready(job)`` before each job runs. Results are the same either way: only the time changes."""
-    from .numba_kernel import Ahead  # imports no numba itself: Ahead does, where a job runs on it
+    from .numba.ahead import Ahead  # imports no numba itself: Ahead does, where a job runs on it
 
     return Ahead(jobs)
 
@@ -139,7 +116,7 @@ def choose(name: str, problem, domain, T: int, method=None, h=None, seeds=None, 
         if numpy_seconds(B, d, T) > COMPILE_S:
             return numba, None
         if method is not None:
-            from .numba_kernel import cached
+            from .numba import cached
 
             if cached(problem, method, h, seeds, x0, domain):
                 return numba, None

@@ -30,6 +30,7 @@ import importlib
 import numpy as np
 
 from .. import hints
+from ..loop import Rounds, host_loop
 from ..methods import Hyper, resolve_hypers
 from ..projections import Domain
 from ..result import Result
@@ -78,33 +79,53 @@ def run_foreign(opt: Foreign, problem, h: dict, seeds: np.ndarray, T: int, x0: n
                 checkpoints: np.ndarray, progress: Callable[[int], None] | None = None) -> Result:
     """The engine's loop with the foreign update: the problem's losses and gradients, ``opt``'s step, the
     Euclidean projection, and the engine's own tallies (divergence, compensated loss) and traces."""
-    from ..engine import CHUNK, NUMPY, Tallies, Traces, finish
+    rounds = ForeignRounds(problem, seeds, x0, len(checkpoints), step=opt.stepper(h, x0.astype(float)),
+                           project=domain.project)
+    host_loop(problem, seeds, T, checkpoints, rounds, progress)
+    return rounds.result(opt, h, seeds, T, domain, checkpoints)
 
-    B, d = x0.shape
-    x = x0.astype(float, copy=True)
-    step = opt.stepper(h, x.copy())
-    uniq, seed_index = np.unique(seeds, return_inverse=True)
-    tallies, traces = Tallies.start(B, NUMPY), Traces.empty(len(checkpoints), B, d)
-    unseen = np.full((B, d), np.nan)  # η_t: not observable
-    ones = np.ones((B, d))
-    k, t = 0, 1
-    with np.errstate(all="ignore"):
-        while t <= T:
-            n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-            chunk = np.stack([problem.data(int(s), t, n) for s in uniq])
-            for j in range(n):
-                loss, g = problem.loss_grad(x, chunk[seed_index, j])
-                xhat = np.asarray(step(t, np.asarray(g, float), x), float).reshape(B, d)
-                x = tallies.add(NUMPY, t, loss, x, domain.project(xhat, ones), unseen, unseen)
-                if k < len(checkpoints) and t == checkpoints[k]:
-                    traces.loss[k], traces.x[k], traces.lr[k] = tallies.loss(), x, np.nan
-                    k += 1
-                t += 1
-            if progress is not None:
-                progress(n)
-    result = finish(problem, opt, h, seeds, T, x, domain, checkpoints, tallies, traces)
-    result.lr_observed = False
-    return result
+
+class ForeignRounds(Rounds):
+    """A foreign optimizer's rounds in the host loop (``oco.loop.Rounds``): per round the problem's f_t and
+    g_t, the optimizer's step, Π_F in the Euclidean norm, and the engine's Tallies; f_t and x_t at the
+    checkpoints (η_t is not observable)."""
+
+    def __init__(self, problem, seeds: np.ndarray, x0: np.ndarray, K: int, step: Stepper | None = None,
+                 project: Callable | None = None):
+        from ..engine import NUMPY, Tallies, Traces
+
+        B, d = x0.shape
+        self.problem, self.step, self.project = problem, step, project
+        self.x = x0.astype(float, copy=True)
+        self.seed_index = np.unique(seeds, return_inverse=True)[1]
+        self.tallies, self.traces = Tallies.start(B, NUMPY), Traces.empty(K, B, d)
+        self.unseen = np.full((B, d), np.nan)  # η_t: not observable
+        self.ones = np.ones((B, d))
+
+    def run(self, data: np.ndarray, t: int, n: int, j: int) -> None:
+        from ..engine import NUMPY
+
+        x, (B, d), rows, unseen = self.x, self.x.shape, self.seed_index, self.unseen
+        loss_grad, step, project, add = self.problem.loss_grad, self.step, self.project, self.tallies.add
+        for i in range(j, j + n):
+            loss, g = loss_grad(x, data[rows, i])
+            xhat = np.asarray(step(t, np.asarray(g, float), x), float).reshape(B, d)
+            x = add(NUMPY, t, loss, x, project(xhat, self.ones), unseen, unseen)
+            t += 1
+        self.x = x
+
+    def record(self, k: int) -> None:
+        self.traces.loss[k], self.traces.x[k], self.traces.lr[k] = self.tallies.loss(), self.x, np.nan
+
+    def result(self, opt: Foreign, h: dict, seeds: np.ndarray, T: int, domain: Domain,
+               checkpoints: np.ndarray) -> Result:
+        """``oco.engine.finish``'s Result, its learning rates marked not observable."""
+        from ..engine import finish
+
+        tallies, traces = self.tallies, self.traces
+        result = finish(self.problem, opt, h, seeds, T, self.x, domain, checkpoints, tallies, traces)
+        result.lr_observed = False
+        return result
 
 
 def import_dotted(prefix: str, target: str, example: str) -> Any:

@@ -29,7 +29,8 @@ XLA_FLAGS already picks an ISA; when JAX has started, a warning says the agreeme
                                                             step and the Euclidean projection inside it, the
                                                             iterates of the piece out; then oco's Tallies,
                                                             Traces and finish in NumPy, round by round, as
-                                                            run_foreign does (while JAX runs the next piece)
+                                                            run_foreign does (while JAX runs the next piece:
+                                                            ``ScanRounds`` in the host loop, ``oco.loop``)
 
 optax's Adam is not oco's ``adam:torch`` (nor the paper form ``adam``, which has no bias correction and ε
 inside the root): optax corrects the moments themselves, m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t), and steps
@@ -53,8 +54,9 @@ from typing import Any
 import numpy as np
 
 from ..hints import did_you_mean
+from ..loop import CHUNK, host_loop
 from ..methods import ALIASES, clock_pieces
-from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted, run_foreign
+from . import NOT_OBSERVABLE, Foreign, ForeignRounds, Stepper, import_dotted, run_foreign
 from .hypers import Arg, Names, from_signature
 
 # optax's names for oco's: alpha ↔ learning_rate (which brings the schedule), beta1 ↔ b1, beta2 ↔ b2
@@ -245,72 +247,60 @@ class OptaxOptimizer(Foreign):
         return self._run_scan(problem, h, seeds, T, x0, domain, checkpoints, progress)
 
     def _run_scan(self, problem, h, seeds, T, x0, domain, checkpoints, progress):
-        """``run_foreign`` with the optimizer's rounds computed ahead by ``_scan``, a piece of rounds at a time:
-        x_{t+1} = Π_F(x_t + u_t) for every round of the piece. While JAX computes the next piece, NumPy does
-        oco's bookkeeping of the last: the losses, Tallies (divergence, the compensated sum) and the
-        checkpoints, round by round as run_foreign does. The scan carries its own x_{t+1} even where a
-        configuration diverges: Tallies keeps that configuration's last finite iterate, whatever the scan
-        computes for it afterwards, so the results are run_foreign's."""
+        """``run_foreign`` with the optimizer's rounds computed ahead by ``_scan`` (``ScanRounds``)."""
+        rounds = ScanRounds(self, problem, h, seeds, T, x0, domain, len(checkpoints))
+        host_loop(problem, seeds, T, checkpoints, rounds, progress)
+        return rounds.result(self, h, seeds, T, domain, checkpoints)
+
+
+class ScanRounds(ForeignRounds):
+    """The optimizer's rounds computed ahead by ``_scan``, a piece of rounds at a time: x_{t+1} =
+    Π_F(x_t + u_t) for every round of the piece. While JAX computes the next piece (dispatched by ``prepare`` before the
+    host loop runs this one), NumPy does oco's bookkeeping of this one (``run``): the losses, Tallies
+    (divergence, the compensated sum) and the checkpoints, round by round as ``ForeignRounds`` does. The
+    scan carries its own x_{t+1} even where a configuration diverges: Tallies keeps that configuration's last
+    finite iterate, whatever the scan computes for it afterwards, so the results are run_foreign's."""
+
+    ahead = "call"
+
+    def __init__(self, opt: OptaxOptimizer, problem, h: dict, seeds: np.ndarray, T: int, x0: np.ndarray,
+                 domain, K: int):
         import jax.numpy as jnp
 
-        from ..engine import NUMPY, Tallies, Traces, finish
-
+        super().__init__(problem, seeds, x0, K)
         B, d = x0.shape
-        x = x0.astype(float, copy=True)
-        state, steps = self._start(h, x)
+        state, steps = opt._start(h, self.x)
         where = repr(domain.describe())
         if where not in steps["scans"]:
             steps["scans"][where] = _scan(steps["advance"], _projection(domain))
-        scan = steps["scans"][where]
-        L, rates = _piece(B * d, T), self._rates(h, B)
-        uniq, seed_index = np.unique(seeds, return_inverse=True)
-        rows = jnp.asarray(seed_index)
-        tallies, traces = Tallies.start(B, NUMPY), Traces.empty(len(checkpoints), B, d)
-        unseen = np.full((B, d), np.nan)  # η_t: not observable
-        k = 0
+        self.opt, self.scan = opt, steps["scans"][where]
+        self.piece, self.rates = _piece(B * d, T), opt._rates(h, B)
+        self.rows = jnp.asarray(self.seed_index)
+        self.carry = (state, jnp.asarray(self.x))
 
-        def bookkeeping(t: int, data: np.ndarray, xs) -> None:
-            """Rounds t..t+m−1: data (m, U, d), xs (L ≥ m, B, d) the scan's Π_F(x̂_{t+1})."""
-            nonlocal x, k
-            xs = np.asarray(xs)
-            for j in range(len(data)):
-                loss, _ = problem.loss_grad(x, data[j][seed_index])
-                x = tallies.add(NUMPY, t, loss, x, xs[j], unseen, unseen)
-                if k < len(checkpoints) and t == checkpoints[k]:
-                    traces.loss[k], traces.x[k], traces.lr[k] = tallies.loss(), x, np.nan
-                    k += 1
-                t += 1
-            if progress is not None:
-                progress(len(data))
+    def prepare(self, t: int, data: np.ndarray):
+        """Rounds t..t+m−1 (data (U, m, d)) dispatched to the scan, padded to ``piece`` rounds (one length:
+        the scan compiles once): (data, the scan's iterates (L, B, d), computed asynchronously)."""
+        import jax.numpy as jnp
 
-        carry, last = (state, jnp.asarray(x)), None
-        with np.errstate(all="ignore"):
-            for t, data in _pieces(problem, uniq, T, L):
-                m = len(data)
-                padded, lr = np.zeros((L, *data.shape[1:])), np.zeros((L, B))  # the run's last piece: padded
-                padded[:m], lr[:m] = data, rates(t, t + m)
-                carry, xs = self._call(scan, carry, jnp.asarray(padded), jnp.asarray(lr), rows)  # dispatched
-                if last is not None:
-                    bookkeeping(*last)
-                last = (t, data, xs)
-            bookkeeping(*last)
-        result = finish(problem, self, h, seeds, T, x, domain, checkpoints, tallies, traces)
-        result.lr_observed = False
-        return result
+        m, L = data.shape[1], self.piece
+        padded, lr = np.zeros((L, len(data), *data.shape[2:])), np.zeros((L, len(self.x)))
+        padded[:m], lr[:m] = np.swapaxes(data, 0, 1), self.rates(t, t + m)
+        padded, lr = jnp.asarray(padded), jnp.asarray(lr)
+        self.carry, xs = self.opt._call(self.scan, self.carry, padded, lr, self.rows)
+        return data, xs
 
+    def run(self, piece, t: int, n: int, j: int) -> None:
+        from ..engine import NUMPY
 
-def _pieces(problem, uniq: np.ndarray, T: int, L: int):
-    """(t, data (m ≤ L, U, d)): the problem's data for rounds t..t+m−1, per unique seed, fetched in the chunks
-    of ``engine.CHUNK`` rounds run_foreign fetches and cut into pieces of L rounds."""
-    from ..engine import CHUNK
-
-    t = 1
-    while t <= T:
-        n = min(CHUNK - (t - 1) % CHUNK, T - t + 1)
-        chunk = np.stack([problem.data(int(s), t, n) for s in uniq], axis=1)  # (n, U, d)
-        for j in range(0, n, L):
-            yield t + j, chunk[j:j + L]
-        t += n
+        data, xs = piece
+        xs, x, rows, unseen = np.asarray(xs), self.x, self.seed_index, self.unseen
+        loss_grad, add = self.problem.loss_grad, self.tallies.add
+        for i in range(j, j + n):
+            loss, _ = loss_grad(x, data[rows, i])
+            x = add(NUMPY, t, loss, x, xs[i], unseen, unseen)
+            t += 1
+        self.x = x
 
 
 def _scan(advance, project):
@@ -379,10 +369,8 @@ def _projection(domain):
 
 
 def _piece(width: int, T: int) -> int:
-    """Rounds per scan: a power of two dividing ``engine.CHUNK`` (pieces stay inside a chunk of data), at most
-    SCAN_ELEMENTS/width and no more than T needs; one length per run, so the scan compiles once."""
-    from ..engine import CHUNK
-
+    """Rounds per scan: a power of two dividing ``oco.loop.CHUNK`` (pieces stay inside a chunk of data), at
+    most SCAN_ELEMENTS/width and no more than T needs; one length per run, so the scan compiles once."""
     L = 1
     while L < CHUNK and 2 * L * width <= SCAN_ELEMENTS and L < T:
         L *= 2
