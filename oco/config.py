@@ -449,8 +449,8 @@ def check_suite(methods: list, hypers: dict[str, Any], backend: str, T: int | No
 # ---------------------------------------------------------------- the steps of resolve
 def check_backend(backend: str, methods: Sequence = ()) -> None:
     """A backend by name ("auto" or a registered one) whose package imports here; ``methods``: none of them a
-    torch:/optax: optimizer unless the backend is "auto" (such an optimizer runs in its own library, so
-    another backend would be silently ignored)."""
+    torch:/optax: optimizer unless the backend is "auto" or "numpy" (such an optimizer runs its own update,
+    with the NumPy engine's bookkeeping: numba or torch would be silently ignored)."""
     from .backends import REGISTRY
     from .foreign import Foreign
 
@@ -463,9 +463,9 @@ def check_backend(backend: str, methods: Sequence = ()) -> None:
         needs = b.package_name or b.package
         raise ConfigError(f"the {backend} backend needs {needs}: pip install {b.package}")
     foreign = [m.key for m in methods if isinstance(m, Foreign)]
-    if foreign and backend != "auto":
+    if foreign and backend not in ("auto", "numpy"):
         raise ConfigError(f"--backend {backend} does not apply to {foreign[0]}: a torch:/optax: optimizer "
-                          "runs in its own library; leave --backend at auto")
+                          "runs its own update with oco's NumPy bookkeeping; use --backend auto or numpy")
 
 
 def check_foreign(cfg: "Config") -> None:

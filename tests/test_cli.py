@@ -408,8 +408,8 @@ def _never_runs(*args, **kwargs):
 @pytest.mark.parametrize("args, needle", [
     (["run", "-m", "torch:torch.optim.Adam", "--backend", "numba"],
      "--backend numba does not apply to torch:torch.optim.Adam"),
-    (["sweep", "-m", "adam", "-m", "torch:torch.optim.SGD", "--grid", "alpha=0.1,0.2", "--backend", "numpy",
-      "--out", "{out}"], "--backend numpy does not apply to torch:torch.optim.SGD"),
+    (["sweep", "-m", "adam", "-m", "torch:torch.optim.SGD", "--grid", "alpha=0.1,0.2", "--backend", "torch",
+      "--out", "{out}"], "--backend torch does not apply to torch:torch.optim.SGD"),
     (["run", "-m", "torch:torch.optim.SGD", "--set", "nesterov=true"], "Nesterov momentum requires"),
     (["sweep", "-m", "torch:torch.optim.SGD", "--set", "nesterov=true", "--grid", "momentum=0.9,0", "--out",
       "{out}"], "Nesterov momentum requires"),

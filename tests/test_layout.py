@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import oco
 import oco.cli
 import oco.problems
@@ -95,7 +93,6 @@ def test_the_graph_sees_imports_inside_functions():
     assert "oco.experiments" in g["oco.catalog"]  # imported inside a function there
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: the circles are being taken apart")
 def test_no_import_circle():
     assert cycles(graph()) == []
 

@@ -56,7 +56,7 @@ import numpy as np
 from ..hints import did_you_mean
 from ..loop import CHUNK, host_loop
 from ..methods import ALIASES, clock_pieces
-from . import NOT_OBSERVABLE, Foreign, ForeignRounds, Stepper, import_dotted, run_foreign
+from .base import NOT_OBSERVABLE, Foreign, ForeignRounds, Stepper, import_dotted, run_foreign
 from .hypers import Arg, Names, from_signature
 
 # optax's names for oco's: alpha ↔ learning_rate (which brings the schedule), beta1 ↔ b1, beta2 ↔ b2

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..methods import step_size
-from . import NOT_OBSERVABLE, Foreign, Stepper, import_dotted
+from .base import NOT_OBSERVABLE, Foreign, Stepper, import_dotted
 from .hypers import Arg, Names, from_signature
 
 LEFT_TO_TORCH = ("params", "foreach", "fused", "capturable", "differentiable")
