@@ -176,15 +176,13 @@ def test_links_resolve(page):
 
 # the repository's own paths named in the prose (`oco/engine.py`, `tests/test_cli.py`, …) exist
 REPO_PATH = re.compile(r"^(oco|problems|tests|benchmarks|scripts|figures|\.ci)/[\w./*-]*$|^cli\.py$")
-# issue 22's target layout, landing from other branches. TODO(integrator): empty this set once they are merged.
-PENDING = {"oco/hostloop.py", "oco/analyses", "oco/plots", "oco/backends/numba"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_paths_named_exist(page):
     named = {t.rstrip("/") for t in re.findall(r"`([^`\s]+)`", prose(page)) if REPO_PATH.match(t)}
     placeholders = {t for t in named if re.search(r"\b[A-Z]{3,}\b", t)}  # figures/NAME, DIR/…
-    gone = sorted(t for t in named - placeholders - PENDING if not list(ROOT.glob(t)))
+    gone = sorted(t for t in named - placeholders if not list(ROOT.glob(t)))
     assert not gone, f"{page_id(page)} names files that do not exist: {gone}"
 
 

@@ -515,6 +515,7 @@ def test_quadratic_comparator_and_optimum_match_scipy():
         assert mc == pytest.approx(p.expected_loss(x)[0], rel=0.02)
 
 
+@pytest.mark.filterwarnings("ignore:delta_grad == 0.0:UserWarning")  # scipy's quasi-Newton, the reference
 def test_logistic_comparator_matches_a_different_scipy_method():
     p = OnlineLogistic(order="sample")
     rng = np.random.default_rng(2)
