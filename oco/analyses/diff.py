@@ -550,6 +550,74 @@ def default_out_dir(a: str, b: str, parent: str | Path = "diffs") -> Path:
     return next_free_dir(parent, f"{_stem(a)}-vs-{_stem(b)}")
 
 
+def _search(ma, mb, hp, lengths: list[int], dims: list[int], seed: int, tol: float, x0_arg, start: float,
+            time_budget: float) -> tuple:
+    """The search: for each length, then dimension, a batch of ``sequences``, until one parts the methods or
+    the time budget is spent (the first batch always runs). Returns (found: (sequence cut after the parting
+    round, its family, d) or None, sequences tried, rounds run, the largest relative difference, whether the
+    search was complete, the lengths and dimensions tried)."""
+    tried = rounds = 0
+    largest = 0.0
+    found = None
+    complete = True
+    seen_lengths: list[int] = []
+    seen_dims: list[int] = []
+    for T in lengths:
+        for d in dims:
+            if tried and time.perf_counter() - start > time_budget:
+                complete = False
+                break
+            g, labels = sequences(T, d, seed)
+            S = len(labels)
+            rel, _, _ = _compare(SequenceBank(g), ma, mb, hp, T, x0_arg, np.arange(S))
+            tried, rounds = tried + S, rounds + S * T
+            seen_lengths += [T] if T not in seen_lengths else []
+            seen_dims += [d] if d not in seen_dims else []
+            largest = max(largest, float(rel.max()))
+            over = rel > tol
+            if over.any():  # the earliest parting round; among those, the largest difference
+                first = np.where(over.any(axis=0), over.argmax(axis=0), T)
+                s = min(range(S), key=lambda j: (first[j], -rel[min(first[j], T - 1), j]))
+                found = (g[s, : first[s] + 1], labels[s], d)
+                break
+        if found is not None or not complete:
+            break
+    return found, tried, rounds, largest, complete, seen_lengths, seen_dims
+
+
+def _replay(report: DiffReport, found: tuple, ma, mb, hp, x0_arg, tol: float, save: bool, out_dir) -> None:
+    """The sequence found, saved as ``sequence.npy`` (with ``save``) and replayed from what ``oco run FILE``
+    reads: the report's parting round, largest difference and the two iterates there."""
+    seq, report.family, report.d = found
+    report.g = seq
+    n = len(seq)
+    problem = FileSequence(seq)
+    if save:
+        out_dir = default_out_dir(report.a, report.b) if out_dir is None else Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / "sequence.npy"
+        np.save(path, seq[:, 0] if seq.shape[1] == 1 else seq)
+        report.sequence = path
+        problem = load_file(path)  # what `oco run FILE` reads
+    rel, ra, rb = _compare(problem, ma, mb, hp, n, x0_arg, 0)
+    parts = np.flatnonzero(rel[:, 0] > tol)
+    if parts.size:
+        r = int(parts[0])
+        report.round, report.max_rel_diff = r + 1, float(rel[: r + 1, 0].max())
+        report.x_a, report.x_b = ra.checkpoints.x[r, 0].copy(), rb.checkpoints.x[r, 0].copy()
+        report.replayed = True if save else None
+    else:  # cannot happen for deterministic methods: say so rather than report a round that does not part
+        report.replayed = False
+        report.round, report.max_rel_diff = n, float(rel[:, 0].max())
+        report.x_a, report.x_b = ra.checkpoints.x[-1, 0].copy(), rb.checkpoints.x[-1, 0].copy()
+        report.warnings.append("the saved sequence does not reproduce the difference on its own (a method "
+                               "that depends on more than the gradients so far?)")
+    if any(s.startswith("torch:") for s in (report.a, report.b)) and report.max_rel_diff < 1e-6:
+        report.notes.append("a difference this small can come from torch keeping some scalars of its "
+                            "optimizers in the default dtype (float32 unless torch.set_default_dtype("
+                            "torch.float64)), e.g. NAdam's μ-product")
+
+
 def diff(a, b, *, tol: float = DEFAULT_TOL, max_len: int = 1000, time_budget: float = DEFAULT_TIME_BUDGET,
          seed: int = 0, out_dir: str | Path | None = None, save: bool = True, x0=None, defaults: str = "own",
          hypers: dict | None = None, **hyperparameters: Any) -> DiffReport:
@@ -591,65 +659,13 @@ def diff(a, b, *, tol: float = DEFAULT_TOL, max_len: int = 1000, time_budget: fl
                         "--defaults a|b for one method's defaults")
     x0_arg = None if xs is None else (float(xs[0]) if xs.size == 1 else xs)
 
-    tried = rounds = 0
-    largest = 0.0
-    found = None
-    complete = True
-    seen_lengths: list[int] = []
-    seen_dims: list[int] = []
-    for T in lengths:
-        for d in dims:
-            if tried and time.perf_counter() - start > time_budget:  # the first batch always runs
-                complete = False
-                break
-            g, labels = sequences(T, d, seed)
-            S = len(labels)
-            rel, _, _ = _compare(SequenceBank(g), ma, mb, hp, T, x0_arg, np.arange(S))
-            tried, rounds = tried + S, rounds + S * T
-            seen_lengths += [T] if T not in seen_lengths else []
-            seen_dims += [d] if d not in seen_dims else []
-            largest = max(largest, float(rel.max()))
-            over = rel > tol
-            if over.any():  # the earliest parting round; among those, the largest difference
-                first = np.where(over.any(axis=0), over.argmax(axis=0), T)
-                s = min(range(S), key=lambda j: (first[j], -rel[min(first[j], T - 1), j]))
-                found = (g[s, : first[s] + 1], labels[s], d)
-                break
-        if found is not None or not complete:
-            break
-
+    found, tried, rounds, largest, complete, seen_lengths, seen_dims = _search(
+        ma, mb, hp, lengths, dims, seed, tol, x0_arg, start, time_budget)
     report = DiffReport(sa, sb, found is not None, None, largest, None, tried, float(tol), 0.0, rounds, complete,
                         seen_lengths, sorted(seen_dims), hp, x0=x0_arg, formulas=_formulas(sa, ma, sb, mb),
                         warnings=warnings)
     if found is not None:
-        seq, report.family, report.d = found
-        report.g = seq
-        n = len(seq)
-        problem = FileSequence(seq)
-        if save:
-            out_dir = default_out_dir(sa, sb) if out_dir is None else Path(out_dir)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            path = out_dir / "sequence.npy"
-            np.save(path, seq[:, 0] if seq.shape[1] == 1 else seq)
-            report.sequence = path
-            problem = load_file(path)  # what `oco run FILE` reads
-        rel, ra, rb = _compare(problem, ma, mb, hp, n, x0_arg, 0)
-        parts = np.flatnonzero(rel[:, 0] > tol)
-        if parts.size:
-            r = int(parts[0])
-            report.round, report.max_rel_diff = r + 1, float(rel[: r + 1, 0].max())
-            report.x_a, report.x_b = ra.checkpoints.x[r, 0].copy(), rb.checkpoints.x[r, 0].copy()
-            report.replayed = True if save else None
-        else:  # cannot happen for deterministic methods: say so rather than report a round that does not part
-            report.replayed = False
-            report.round, report.max_rel_diff = n, float(rel[:, 0].max())
-            report.x_a, report.x_b = ra.checkpoints.x[-1, 0].copy(), rb.checkpoints.x[-1, 0].copy()
-            report.warnings.append("the saved sequence does not reproduce the difference on its own (a method "
-                                   "that depends on more than the gradients so far?)")
-        if any(s.startswith("torch:") for s in (sa, sb)) and report.max_rel_diff < 1e-6:
-            report.notes.append("a difference this small can come from torch keeping some scalars of its "
-                                "optimizers in the default dtype (float32 unless torch.set_default_dtype("
-                                "torch.float64)), e.g. NAdam's μ-product")
+        _replay(report, found, ma, mb, hp, x0_arg, tol, save, out_dir)
     report.seconds = time.perf_counter() - start
     if report.sequence is not None:
         report.write(report.sequence.parent)
