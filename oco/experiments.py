@@ -300,7 +300,7 @@ def zhang_divergence(n: int, cells: int = 50, T: int = ZHANG_T) -> Experiment:
         name=f"zhang-n{n}",
         description=f"Zhang et al. (2022): Adam on their n-component divergence example (n = {n}) over "
                     f"(β1, β2), with the divergence region in closed form",
-        expected=f"small β2 diverges: x_T runs to +∞ (∝ √T) inside the region D < 0 of oco.zhang (exact for "
+        expected=f"small β2 diverges: x_T runs to +∞ (∝ √T) inside the region D < 0 of oco.analyses.zhang (exact for "
                  f"cyclic order; n = {n}: up to β2 ≈ {'0.47' if n == 10 else '0.8'}); large β2 with β1 < √β2 "
                  f"converges to x* = −2; the region grows with n",
         kind="sweep", problem="zhang-divergence", methods=("adam",), T=T,
@@ -315,9 +315,9 @@ def zhang_divergence(n: int, cells: int = 50, T: int = ZHANG_T) -> Experiment:
                    "(x_T farther from x* = −2 than its start x_1 = 0)", cell=_cell(grid, 0.0, 0.25)),
             Target("adam", "dist_x_star", "below", 0.05, f"{zhang.PAPER}, convergence theorem: large β2 with "
                    "β1 < √β2 converges to x* = −2", cell=_cell(grid, 0.9, 0.999)),
-            Target("adam", "analysis.inside_running_away", "above", 0.9, "oco.zhang: runs in the closed-form "
+            Target("adam", "analysis.inside_running_away", "above", 0.9, "oco.analyses.zhang: runs in the closed-form "
                    "region D < 0 (β2 > 0) run away"),
-            Target("adam", "analysis.outside_not_running_away", "above", 0.95, "oco.zhang: runs outside it with "
+            Target("adam", "analysis.outside_not_running_away", "above", 0.95, "oco.analyses.zhang: runs outside it with "
                    "β1 < √β2 (β2 > 0) do not"),
         ),
     )

@@ -391,7 +391,7 @@ class _Ema:
 
 
 def _beta1t(params: dict, hyp: dict, t: np.ndarray) -> np.ndarray:
-    """β1t of the run's schedule at rounds t (``oco.schedules``)."""
+    """β1t of the run's schedule at rounds t (``oco.methods.schedules``)."""
     fn = BETA1_SCHEDULES[params.get("beta1_schedule", "const")]
     args = {"beta1": hyp["beta1"], "lam": hyp.get("lam", 1.0), "t": t}
     return np.broadcast_to(fn(**{a: args[a] for a in inspect.signature(fn).parameters}), t.shape)

@@ -67,7 +67,7 @@ SETTINGS = {
                   "threshold. oco hatches a cell as running away when x_T is farther from x* than x_1 and "
                   "still moving away over the last decade of rounds",
     "analytic region": "the paper's conditions are in its appendix, which we could not read: the region drawn "
-                       "is oco's closed form {D < 0} (exact for cyclic order), see oco/zhang.py",
+                       "is oco's closed form {D < 0} (exact for cyclic order), see oco/analyses/zhang.py",
 }
 
 

@@ -3,7 +3,7 @@
 A piece's arguments are *names* the engine supplies:
 
     g, x            the gradient and the iterate (one entry per configuration and coordinate)
-    t, a            the round (1-based) and the step size α_t (``oco.schedules``)
+    t, a            the round (1-based) and the step size α_t (``oco.methods.schedules``)
     b1t             β1t (the β1 schedule), for paper forms that have one
     p1, p2          running products β1^t, β2^t (kept per configuration; never a pow per round)
     m, v, vhat, …   the method's state, named in its row
