@@ -104,8 +104,8 @@ def interrupt_at(monkeypatch, index):
             raise KeyboardInterrupt
         return real(cfg, shard, *rest)
 
-    monkeypatch.setattr(sweeps, "run_shard", flaky)
-    return lambda: monkeypatch.setattr(sweeps, "run_shard", real)
+    monkeypatch.setattr(sweeps.folder, "run_shard", flaky)  # where run_local looks it up
+    return lambda: monkeypatch.setattr(sweeps.folder, "run_shard", real)
 
 
 @needs_pandas

@@ -19,7 +19,8 @@ MODULES = sorted({"oco", "oco.cli", "oco.problems",
                   *(m.name for m in pkgutil.walk_packages(oco.__path__, "oco.") if not m.name.endswith("__main__")),
                   *(m.name for m in pkgutil.walk_packages(oco.problems.__path__, "oco.problems."))})
 
-EXAMPLES_NEED = {"oco.sweeps": "pandas", "oco.result": "pandas"}  # optional packages the examples use
+# optional packages the examples use
+EXAMPLES_NEED = {"oco.sweeps.api": "pandas", "oco.sweeps.summary": "pandas", "oco.result": "pandas"}
 
 
 def test_the_walk_finds_the_installed_layout():

@@ -171,7 +171,7 @@ def interrupted(tmp_path_factory):
         raise KeyboardInterrupt
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sweeps, "finish", killed)
+        mp.setattr(sweeps.folder, "finish", killed)  # where run_sweep looks it up
         oco(*SWEEP, "--no-plot", "--out", root / "sweep", code=130)
     assert not (root / "sweep" / "sweep.csv").exists() and (root / "sweep" / "shards").is_dir()
     return root

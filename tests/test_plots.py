@@ -726,7 +726,7 @@ def test_api_sweep_refuses_pgf_without_latex_first(tmp_path, monkeypatch):
     from oco import sweeps
 
     monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
-    monkeypatch.setattr(sweeps, "run_sweep", lambda *a, **k: pytest.fail("the sweep ran"))
+    monkeypatch.setattr(sweeps.api, "run_sweep", lambda *a, **k: pytest.fail("the sweep ran"))
     message = f"^pgf needs {rcParams['pgf.texsystem']}, which is not installed"
     with pytest.raises(ValueError, match=message) as e:
         oco.sweep("reddi-online", "adam", grid={"beta1": [0.0, 0.9]}, T=10, out=tmp_path / "s", fmt="pgf")

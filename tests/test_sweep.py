@@ -100,7 +100,7 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
         calls.append(shard.index)
         return real(cfg, shard, *rest)
 
-    monkeypatch.setattr(sw, "run_shard", flaky)
+    monkeypatch.setattr(sw.folder, "run_shard", flaky)
     with pytest.raises(KeyboardInterrupt):
         sw.run_sweep(make(GRID, shard_size=4), out)
     assert not (out / "sweep.csv").exists()
@@ -108,11 +108,11 @@ def test_interrupted_sweep_resumes_byte_identical(tmp_path, monkeypatch):
         "shard-00000.csv", "shard-00000.npz", "shard-00001.csv", "shard-00001.npz"]
     (out / "shards" / ".tmp-leftover").write_text("half a shard")  # as a kill during a write would leave
 
-    monkeypatch.setattr(sw, "run_shard", real)
+    monkeypatch.setattr(sw.folder, "run_shard", real)
     cfg = make(GRID, shard_size=sw.stored_shard_size(out))
     sw.check_resume(out, cfg)
     done = []
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: done.append(s.index) or real(c, s, *rest))
+    monkeypatch.setattr(sw.folder, "run_shard", lambda c, s, *rest: done.append(s.index) or real(c, s, *rest))
     sw.run_sweep(cfg, out)
     assert done == [2]  # only the unfinished shard ran
     assert (out / "sweep.csv").read_bytes() == (ref / "sweep.csv").read_bytes()
@@ -301,7 +301,7 @@ def test_thin_traces_keep_a_sub_grid(monkeypatch, grid, seeds, budget, c, s):
     """Under a budget of ``budget`` rows (2 methods), thin keeps every method, min(n, c) values of each axis
     (spread evenly, both ends) and the first s seeds; c is the largest that fits."""
     cfg = make(grid, methods=("adam", "amsgrad"), seeds=seeds)
-    monkeypatch.setattr(sw, "THIN_BYTES", budget * sw.trace_row_bytes(cfg))
+    monkeypatch.setattr(sw.traces, "THIN_BYTES", budget * sw.trace_row_bytes(cfg))
     keep = sw.kept_rows(cfg, "thin")
     assert np.all(np.diff(keep) > 0) and len(keep) <= max(budget, 2 * 2 ** len(grid))
     lens = [len(v) for v in grid.values()]
@@ -323,7 +323,7 @@ def test_thin_traces_are_the_full_traces_of_their_rows(tmp_path, monkeypatch):
     and at the last checkpoint (t = T) each kept row's R_t/t is its sweep.csv avg_regret."""
     grid = {"beta1": [0.0, 0.3, 0.6, 0.9], "beta2": [0.9, 0.99, 0.999]}
     cfg = make(grid, shard_size=5)
-    monkeypatch.setattr(sw, "THIN_BYTES", 10 * sw.trace_row_bytes(cfg))
+    monkeypatch.setattr(sw.traces, "THIN_BYTES", 10 * sw.trace_row_bytes(cfg))
     sw.run_sweep(cfg, tmp_path / "all", traces="all")
     sw.run_sweep(cfg, tmp_path / "thin")
     assert (tmp_path / "all" / "sweep.csv").read_bytes() == (tmp_path / "thin" / "sweep.csv").read_bytes()
@@ -347,7 +347,7 @@ def test_shards_are_folded_and_resuming_a_finished_sweep_rewrites_the_same_files
     assert not (tmp_path / sw.SHARDS).exists()
     before = {f: (tmp_path / f).read_bytes() for f in FILES}
     ran = []
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: ran.append(s) or pytest.fail("a shard ran"))
+    monkeypatch.setattr(sw.folder, "run_shard", lambda c, s, *rest: ran.append(s) or pytest.fail("a shard ran"))
     sw.check_resume(tmp_path, cfg)
     assert sw.pending_rounds(cfg, tmp_path) == 0
     sw.run_sweep(cfg, tmp_path)
@@ -366,13 +366,13 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
         (path / "shard-00000.npz").unlink()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sw.shutil, "rmtree", killed)
+    monkeypatch.setattr(sw.folder.shutil, "rmtree", killed)
     with pytest.raises(KeyboardInterrupt):
         sw.run_sweep(cfg, out)
     monkeypatch.undo()
     assert sorted(p.name for p in (out / sw.SHARDS).iterdir())[0] == "shard-00001.csv"
     (out / "sweep.json").unlink()  # as if killed before it was written
-    monkeypatch.setattr(sw, "run_shard", lambda c, s, *rest: pytest.fail("a shard ran"))
+    monkeypatch.setattr(sw.folder, "run_shard", lambda c, s, *rest: pytest.fail("a shard ran"))
     sw.run_sweep(cfg, out)
     assert not (out / sw.SHARDS).exists()
     for f in FILES:
@@ -382,7 +382,7 @@ def test_a_sweep_interrupted_while_folding_resumes_to_the_same_files(tmp_path, m
 @pytest.mark.parametrize("traces", ["thin", "all", "none"])
 def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path, monkeypatch, traces):
     cfg = make(GRID, shard_size=3)
-    monkeypatch.setattr(sw, "THIN_BYTES", 5 * sw.trace_row_bytes(cfg))
+    monkeypatch.setattr(sw.traces, "THIN_BYTES", 5 * sw.trace_row_bytes(cfg))
     sw.run_sweep(cfg, tmp_path / "ref", traces=traces)
     real, calls = sw.run_shard, []
 
@@ -393,10 +393,10 @@ def test_interrupted_sweep_resumes_byte_identical_in_every_traces_mode(tmp_path,
         return real(cfg, shard, *rest)
 
     out = tmp_path / "out"
-    monkeypatch.setattr(sw, "run_shard", flaky)
+    monkeypatch.setattr(sw.folder, "run_shard", flaky)
     with pytest.raises(KeyboardInterrupt):
         sw.run_sweep(cfg, out, traces=traces)
-    monkeypatch.setattr(sw, "run_shard", real)
+    monkeypatch.setattr(sw.folder, "run_shard", real)
     sw.check_resume(out, cfg)
     sw.run_sweep(cfg, out)  # the folder's own --traces
     for f in FILES:
@@ -556,9 +556,9 @@ def test_check_disk_refuses_a_sweep_the_disk_cannot_hold(tmp_path, monkeypatch):
 
     cfg = make(GRID)
     need = sw.disk_need(cfg, "thin")
-    monkeypatch.setattr(sw.shutil, "disk_usage", lambda path: SimpleNamespace(free=need))
+    monkeypatch.setattr(sw.api.shutil, "disk_usage", lambda path: SimpleNamespace(free=need))
     sw.check_disk(cfg, tmp_path, "thin")
-    monkeypatch.setattr(sw.shutil, "disk_usage", lambda path: SimpleNamespace(free=need - 1))
+    monkeypatch.setattr(sw.api.shutil, "disk_usage", lambda path: SimpleNamespace(free=need - 1))
     with pytest.raises(config.ConfigError, match=r"need about .* on disk under .* is free"):
         sw.check_disk(cfg, tmp_path, "thin")
 
