@@ -17,6 +17,7 @@ compiled kernel (``oco.backends.numba.runner``).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 CHUNK = 4096  # rounds of problem data fetched at once (a multiple of problems.DRAW_BLOCK keeps blocks whole)
 
 
-class Rounds:
+class Rounds(ABC):
     """What a runner does in the host loop (``host_loop``): how it prepares a piece of data, runs rounds and
     records a checkpoint. ``chunk``: rounds of data fetched at once; ``piece``: rounds prepared at once, a
     divisor of ``chunk`` (None: the chunk); ``ahead``: None — a piece is prepared when its rounds come;
@@ -41,13 +42,13 @@ class Rounds:
         """The runner's form of the data of rounds t..t+n−1 ((U, n, …), one row per unique seed)."""
         return data
 
+    @abstractmethod
     def run(self, piece: Any, t: int, n: int, j: int) -> None:
         """Rounds t..t+n−1, rows j..j+n−1 of the prepared piece."""
-        raise NotImplementedError
 
+    @abstractmethod
     def record(self, k: int) -> None:
         """The k-th checkpoint, after its round."""
-        raise NotImplementedError
 
 
 def fetch(problem, seeds: np.ndarray, t: int, n: int) -> np.ndarray:
